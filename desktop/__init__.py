@@ -1,0 +1,1 @@
+"""desktop layer of Takt Control Room."""

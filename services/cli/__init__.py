@@ -1,0 +1,1 @@
+"""The ``takt`` command line. Feature packages register their subcommands here."""

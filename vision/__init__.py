@@ -1,0 +1,1 @@
+"""vision layer of Takt Control Room."""
