@@ -92,6 +92,8 @@ class UnitOfWork:
                 conn.rollback()
         finally:
             conn.close()
+        if isinstance(exc, IntegrityError):
+            raise translate_integrity(exc, "the change") from exc
         if isinstance(exc, OperationalError):
             raise DatabaseUnavailable(describe_db_error(exc, str(self.engine.url))) from exc
 
