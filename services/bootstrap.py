@@ -99,11 +99,12 @@ def bootstrap(
     clock: Clock | None = None,
     upgrade: bool = False,
     check_schema: bool = True,
+    create: bool | None = None,
 ) -> App:
     """Build a seat's service stack. ``upgrade`` creates or migrates the schema first;
     otherwise a schema that is not the program's own is refused with a clear message."""
     config = config or load_config()
-    engine = make_engine(config.database_url)
+    engine = make_engine(config.database_url, create=upgrade if create is None else create)
     try:
         check_connection(engine)
         if upgrade:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from domain.errors import DomainError
 from services.cli.common import EXIT_USAGE, CliError, Parser, common_options
+from services.errors import ServiceError
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def build_parser(extra: Sequence[Extender] = ()) -> Parser:
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:  # a feature not built yet: skip only that module
-            if exc.name == name:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
                 continue
             raise
         module.register(sub, parents)
@@ -59,10 +60,13 @@ def run(argv: Sequence[str] | None = None, extra: Sequence[Extender] = ()) -> in
     """Parse and run one command; user errors become one line on stderr and exit code 2."""
     parser = build_parser(extra)
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    console = logging.StreamHandler()
+    console.setLevel(logging.INFO if args.verbose else logging.WARNING)
+    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(console)
+    if root.level == logging.NOTSET or root.level > console.level:
+        root.setLevel(console.level)
     if args.version:
         from services.version import __version__
 
@@ -77,7 +81,7 @@ def run(argv: Sequence[str] | None = None, extra: Sequence[Extender] = ()) -> in
     except CliError as exc:
         sys.stderr.write(f"takt {args.command}: {exc}\n")
         return exc.exit_code
-    except DomainError as exc:
+    except (DomainError, ServiceError) as exc:
         sys.stderr.write(f"takt {args.command}: {exc.message}\n")
         return EXIT_USAGE
     except KeyboardInterrupt:

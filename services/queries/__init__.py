@@ -1,0 +1,1 @@
+"""The read side: SQL straight to immutable DTOs for screens and reports."""
