@@ -48,10 +48,20 @@ def is_sqlite(engine_or_url: Engine | URL | str) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
-def make_engine(raw_url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
+def make_engine(
+    raw_url: str, *, pool_size: int = 5, echo: bool = False, create: bool = True
+) -> Engine:
+    """An engine for ``raw_url``. With ``create=False`` a missing SQLite file is an error
+    (a typo in a path must not silently make a new, empty database)."""
     url = normalise_url(raw_url)
     try:
         if url.get_backend_name() == "sqlite":
+            if not create and url.database not in (None, "", ":memory:"):
+                path = Path(str(url.database)).expanduser()
+                if not path.exists():
+                    raise ConfigurationError(
+                        f"there is no database file at {path} (create it with `takt db upgrade`)"
+                    )
             return _sqlite_engine(url, echo=echo)
         return create_engine(
             url,
