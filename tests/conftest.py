@@ -147,6 +147,69 @@ def sqlite_url(_sqlite_template: Path, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
+def _load_demo_into(url: str) -> None:
+    from services.bootstrap import bootstrap
+    from services.clock import FixedClock
+    from services.config import Paths, load_config
+    from services.demo.loader import load_demo
+
+    root = Path(tempfile.mkdtemp(prefix="takt-demo-home-"))
+    paths = Paths(root / "d", root / "c", root / "l", root / "k")
+    app = bootstrap(load_config(database_url=url, paths=paths), clock=FixedClock(NOW))
+    try:
+        load_demo(app)
+    finally:
+        app.close()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def _demo_sqlite_template(_sqlite_template: Path) -> Iterator[Path]:
+    root = Path(tempfile.mkdtemp(prefix="takt-demo-"))
+    path = root / "demo.db"
+    shutil.copy(_sqlite_template, path)
+    _load_demo_into(f"sqlite:///{path}")
+    yield path
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def demo_sqlite_url(_demo_sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh copy of an SQLite database holding the demo plant (generated at NOW, seed 7)."""
+    path = tmp_path / "demo.db"
+    shutil.copy(_demo_sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def _demo_pg_template(_pg: _PgSource) -> str:
+    if _pg.error:
+        pytest.fail(f"the test PostgreSQL server is not available: {_pg.error}")
+    import psycopg
+
+    name = f"takt_demo_tpl_{os.getpid()}"
+    assert _pg.admin_url is not None
+    with psycopg.connect(_pg.admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_pg.template}"')
+    _load_demo_into(_pg.url_for(name))
+    return name
+
+
+@pytest.fixture
+def demo_pg_url(_pg: _PgSource, _demo_pg_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database holding the demo plant (copied from a template)."""
+    import psycopg
+
+    name = f"takt_d{os.getpid()}_{next(_counter)}"
+    assert _pg.admin_url is not None
+    with psycopg.connect(_pg.admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{_demo_pg_template}"')
+    yield _pg.url_for(name)
+    with psycopg.connect(_pg.admin_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def db_url(request: pytest.FixtureRequest) -> str:
     """The same test on the embedded SQLite file and on the real PostgreSQL server."""

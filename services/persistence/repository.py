@@ -140,6 +140,10 @@ class SqlRepository(Generic[T]):
         rows = [self.mapper.to_row(e) for e in entities]
         if not rows:
             return 0
+        for k in self.key:  # let the database number new rows (explicit NULL fails on PostgreSQL)
+            if all(r.get(k) is None for r in rows):
+                for r in rows:
+                    r.pop(k, None)
         try:
             self.conn.execute(insert(self.table), rows)
         except IntegrityError as exc:
