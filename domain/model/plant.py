@@ -205,6 +205,14 @@ class Oee:
         units: int,
         good_units: int,
     ) -> Oee:
+        require_non_negative("planned time", planned_s)
+        require_non_negative("downtime", downtime_s)
+        require_non_negative("ideal cycle time", ideal_cycle_s)
+        require_non_negative("units", units)
+        require_non_negative("good units", good_units)
+        if good_units > units:
+            # otherwise quality (and OEE) would exceed 1: a counter error, not a figure to show
+            raise ValidationError(f"good units ({good_units}) cannot exceed units ({units})")
         if planned_s <= 0:
             return cls(0.0, 0.0, 0.0)
         run_s = max(planned_s - downtime_s, 0.0)
