@@ -196,6 +196,10 @@ class ShiftAssignment:
     version: int = 1
 
     def clock_in_at(self, at: datetime, shift_start: datetime, grace_minutes: int = 5) -> None:
+        # LATE is also the state after a late clock-in: without this check a second clock-in
+        # would be accepted and overwrite the first time.
+        if self.clock_in is not None:
+            raise ValidationError(f"already clocked in at {self.clock_in:%H:%M}")
         if self.status not in (ShiftAssignmentStatus.SCHEDULED, ShiftAssignmentStatus.LATE):
             raise ValidationError(f"cannot clock in a shift that is {self.status.value}")
         self.clock_in = at
@@ -205,6 +209,8 @@ class ShiftAssignment:
     def clock_out_at(self, at: datetime) -> None:
         if self.clock_in is None:
             raise ValidationError("cannot clock out before clocking in")
+        if self.clock_out is not None:
+            raise ValidationError(f"already clocked out at {self.clock_out:%H:%M}")
         if at < self.clock_in:
             raise ValidationError("clock-out is before clock-in")
         self.clock_out = at
