@@ -100,7 +100,8 @@ class Allocation:
     updated_at: datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.operator_id is None and self.machine_id is None:
+        # by truthiness, as type_for: an empty id is no resource (it used to pass as MACHINE)
+        if not self.operator_id and not self.machine_id:
             raise ValidationError("an allocation needs an operator, a machine or both")
         expected = (
             AllocationType.OPERATOR_MACHINE
