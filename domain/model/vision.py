@@ -163,7 +163,10 @@ class ZoneTemplate:
         if not self.zones:
             raise ValidationError("a zone template needs at least one zone")
         for z in self.zones:
-            validate_polygon(z["polygon"], name=f"template zone {z.get('name', '?')!r}")
+            name = f"template zone {z.get('name', '?')!r}"
+            if "polygon" not in z:  # a KeyError here used to escape as a traceback
+                raise ValidationError(f"{name} has no polygon")
+            validate_polygon(z["polygon"], name=name)
 
 
 class ActivityState(enum.StrEnum):
