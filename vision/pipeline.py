@@ -1,0 +1,280 @@
+"""Running the analysis: offline over a whole file, or live on a camera in two threads.
+
+- :func:`analyze_source` processes every frame of a file or folder as fast as the machine
+  allows (decoding runs one step ahead in a helper thread); frame times are video time.
+- :class:`LivePipeline` runs a :class:`CaptureThread` and an analysis thread. The analysis
+  always takes the newest frame: when inference is slower than the camera, frames are skipped
+  (counted as dropped), not queued. It publishes the newest frame with its observation into a
+  :class:`LatestValue` for the GUI, hands every observation to a callback (services persist
+  them) and reports health with the achieved analysed fps.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from vision.analyzer import FrameAnalyzer
+from vision.capture import CaptureThread
+from vision.latest import LatestValue
+from vision.privacy import blur_people
+from vision.recorder import ObservationRecorder
+from vision.sources import SourceError, SourceSpec, open_reader, parse_source
+from vision.types import FrameObservation, SourceHealth, ZoneEvent
+
+log = logging.getLogger(__name__)
+
+ObservationCallback = Callable[[FrameObservation], None]
+
+
+@dataclass(frozen=True, slots=True)
+class AnalysisResult:
+    source: str
+    frames: int
+    source_fps: float | None
+    duration_s: float  # stream time covered
+    wall_s: float
+    closing_events: tuple[ZoneEvent, ...]
+
+    @property
+    def analysed_fps(self) -> float:
+        return self.frames / self.wall_s if self.wall_s > 0 else 0.0
+
+
+_END = object()
+
+
+def analyze_source(
+    source: str | SourceSpec,
+    analyzer: FrameAnalyzer,
+    recorder: ObservationRecorder | None = None,
+    *,
+    max_frames: int | None = None,
+    start_at: datetime | None = None,
+    on_observation: ObservationCallback | None = None,
+    folder_fps: float = 10.0,
+    open_timeout_s: float = 5.0,
+) -> AnalysisResult:
+    """Analyse every frame of ``source`` (files, folders; live sources need ``max_frames``)."""
+    spec = source if isinstance(source, SourceSpec) else parse_source(source)
+    if spec.live and max_frames is None:
+        raise SourceError(f"{spec.describe()}: a live source needs a frame limit")
+    reader = open_reader(
+        spec, open_timeout_s=open_timeout_s, read_timeout_s=open_timeout_s, folder_fps=folder_fps
+    )
+    fps = reader.fps
+    start_at = start_at or datetime.now(UTC)
+    frames: queue.Queue[object] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    def decode() -> None:
+        n = 0
+        try:
+            while not stop.is_set() and (max_frames is None or n < max_frames):
+                image = reader.read()
+                if image is None:
+                    break
+                frames.put(image)
+                n += 1
+        except (SourceError, OSError) as exc:
+            frames.put(exc)
+        finally:
+            frames.put(_END)
+
+    thread = threading.Thread(target=decode, name=f"decode {spec.describe()}", daemon=True)
+    t_wall = time.perf_counter()
+    t_live0 = time.monotonic()
+    thread.start()
+    index = 0
+    t = 0.0
+    try:
+        while True:
+            item = frames.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            assert isinstance(item, np.ndarray)
+            if spec.live or not fps:
+                t = time.monotonic() - t_live0 if spec.live else index / folder_fps
+            else:
+                t = index / fps
+            obs = analyzer.analyse(item, t=t, at=start_at + timedelta(seconds=t), frame_index=index)
+            if recorder is not None:
+                recorder.feed(obs)
+            if on_observation is not None:
+                on_observation(obs)
+            index += 1
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock the decoder if it waits on a full queue
+            try:
+                frames.get(timeout=0.05)
+            except queue.Empty:
+                pass
+        reader.close()
+    wall = time.perf_counter() - t_wall
+    closing = analyzer.finish()
+    if recorder is not None:
+        recorder.finish(closing)
+    if index == 0:
+        raise SourceError(f"{spec.describe()}: no frame could be decoded")
+    step = (1.0 / fps) if fps else (1.0 / folder_fps)
+    return AnalysisResult(
+        source=spec.describe(),
+        frames=index,
+        source_fps=fps if not spec.live else None,
+        duration_s=(t + step) if not spec.live else t,
+        wall_s=wall,
+        closing_events=closing,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LiveView:
+    """What the camera wall draws: the newest analysed frame and its observation."""
+
+    frame: np.ndarray  # BGR, read-only; people pixelated when the pipeline blurs
+    observation: FrameObservation
+
+
+class _Rate:
+    """Events per second over a sliding window."""
+
+    def __init__(self, window_s: float = 5.0) -> None:
+        self.window_s = window_s
+        self._times: deque[float] = deque()
+
+    def tick(self, now: float) -> None:
+        self._times.append(now)
+        while self._times and now - self._times[0] > self.window_s:
+            self._times.popleft()
+
+    def rate(self) -> float | None:
+        if len(self._times) < 2:
+            return None
+        span = self._times[-1] - self._times[0]
+        return (len(self._times) - 1) / span if span > 0 else None
+
+
+class LivePipeline:
+    """Capture thread + analysis thread for one camera; ``start()`` / ``stop()``."""
+
+    def __init__(
+        self,
+        analyzer: FrameAnalyzer,
+        source: str | SourceSpec,
+        *,
+        loop: bool = False,
+        recorder: ObservationRecorder | None = None,
+        on_observation: ObservationCallback | None = None,
+        blur: bool = False,
+        capture: CaptureThread | None = None,
+    ) -> None:
+        self.analyzer = analyzer
+        self.capture = capture or CaptureThread(source, loop=loop, pace=True)
+        self.recorder = recorder
+        self.on_observation = on_observation
+        self.blur = blur
+        self.latest: LatestValue[LiveView] = LatestValue()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._rate = _Rate()
+        self._lock = threading.Lock()
+        self._analysed = 0
+        self._error: str | None = None
+        self._t0: float | None = None
+        self.closing_events: tuple[ZoneEvent, ...] = ()
+
+    def start(self) -> None:
+        """Open the source (raises SourceError here) and start both threads."""
+        self.capture.start()
+        self._thread = threading.Thread(
+            target=self._run, name=f"analyse {self.analyzer.camera_id}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self.capture.stop(timeout)
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("%s: analysis thread did not stop in time", self.analyzer.camera_id)
+        self.latest.close()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait for the analysis to end by itself (a file source that does not loop)."""
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def health(self) -> SourceHealth:
+        with self._lock:
+            analysed, rate, error = self._analysed, self._rate.rate(), self._error
+        h = self.capture.health()
+        return replace(
+            h,
+            analysed_fps=rate,
+            frames_analysed=analysed,
+            last_error=error or h.last_error,
+        )
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                item = self.capture.frames.take(timeout=0.5)
+                if item is None:
+                    if self.capture.frames.closed and not self.capture.running:
+                        break  # the source ended (or the capture was stopped)
+                    continue
+                _, frame = item
+                if self._t0 is None:
+                    self._t0 = frame.t
+                obs = self.analyzer.analyse(
+                    frame.image, t=frame.t - self._t0, at=frame.at, frame_index=frame.seq
+                )
+                if self.recorder is not None:
+                    self.recorder.feed(obs)
+                if self.on_observation is not None:
+                    self.on_observation(obs)
+                shown = frame.image
+                if self.blur and obs.persons:
+                    shown = blur_people(shown, [p.box for p in obs.persons])
+                    shown.setflags(write=False)
+                self.latest.set(LiveView(shown, obs))
+                with self._lock:
+                    self._analysed += 1
+                    self._rate.tick(time.monotonic())
+        except Exception as exc:  # keep the thread's failure visible in health, then re-raise
+            with self._lock:
+                self._error = f"analysis failed: {type(exc).__name__}: {exc}"
+            log.exception("%s: analysis failed", self.analyzer.camera_id)
+            raise
+        finally:
+            self.closing_events = self.analyzer.finish()
+            if self.recorder is not None:
+                self.recorder.finish(self.closing_events)
+            if self.on_observation is not None and self.closing_events:
+                last = self.latest.get()[1]
+                if last is not None:
+                    self.on_observation(
+                        replace(
+                            last.observation,
+                            persons=(),
+                            events=self.closing_events,
+                            alerts=(),
+                            open_visits=(),
+                        )
+                    )
