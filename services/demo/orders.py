@@ -34,14 +34,15 @@ from services.demo.catalogue import (
     Family,
 )
 from services.demo.layout import Layout
-from services.demo.rand import pick_weighted, split_counts, stream
+from services.demo.rand import Weighted, split_counts, stream
 
 ROUTING_FILL = ("inspection", "assembly", "packaging", "cnc", "press")
-_PRIORITIES = (
-    (Priority.LOW, 0.2),
-    (Priority.MEDIUM, 0.45),
-    (Priority.HIGH, 0.25),
-    (Priority.URGENT, 0.1),
+_PRIORITIES = Weighted(
+    ((Priority.LOW, 0.2), (Priority.MEDIUM, 0.45), (Priority.HIGH, 0.25), (Priority.URGENT, 0.1))
+)
+_MIN_PROFICIENCY = Weighted(((1, 0.45), (2, 0.35), (3, 0.2)))
+_QUALITY = Weighted(
+    ((QualityStatus.PASSED, 0.93), (QualityStatus.WAIVED, 0.03), (QualityStatus.FAILED, 0.04))
 )
 _OPEN_STATUSES = (
     WorkOrderStatus.QUEUED,
@@ -50,10 +51,12 @@ _OPEN_STATUSES = (
     WorkOrderStatus.PAUSED,
 )
 _OPEN_SHARES = (0.45, 0.25, 0.2, 0.1)
-_DEPENDENCY_KINDS = (
-    (DependencyType.FINISH_TO_START, 0.6),
-    (DependencyType.START_TO_START, 0.25),
-    (DependencyType.FINISH_TO_FINISH, 0.15),
+_DEPENDENCY_KINDS = Weighted(
+    (
+        (DependencyType.FINISH_TO_START, 0.6),
+        (DependencyType.START_TO_START, 0.25),
+        (DependencyType.FINISH_TO_FINISH, 0.15),
+    )
 )
 
 
@@ -183,14 +186,14 @@ def build_orders(
             mtype = MACHINE_TYPES_BY_CODE[t]
             run = quantity * mtype.cycle_s / 60.0 * rng.uniform(0.8, 1.25)
             minutes = min(720, max(10, round(run) + rng.randint(5, 20)))
-            proficiency = pick_weighted(rng, ((1, 0.45), (2, 0.35), (3, 0.2)))
+            proficiency = _MIN_PROFICIENCY.pick(rng)
             steps.append(_Step(t, shop.place(rng, t, line_id), minutes, proficiency))
         return _Draft(
             product,
             family,
             line_id,
             quantity,
-            pick_weighted(rng, _PRIORITIES),
+            _PRIORITIES.pick(rng),
             status,
             steps,
             release=now,
@@ -246,8 +249,10 @@ def build_orders(
 
 
 def _history(rng: random.Random, d: _Draft, now: datetime, history_days: int) -> _Draft:
-    end = _minute(now - timedelta(hours=rng.uniform(1.0, history_days * 24.0)))
-    start = _minute(end - timedelta(minutes=d.minutes * rng.uniform(1.2, 2.5)))
+    """An order that ran (start to end) inside the history window, or was cancelled."""
+    hours = min(d.minutes * rng.uniform(1.2, 2.5) / 60.0, history_days * 24.0 - 2.0)
+    end = _minute(now - timedelta(hours=rng.uniform(1.0, history_days * 24.0 - hours)))
+    start = _minute(end - timedelta(hours=hours)) + timedelta(minutes=1)
     d.release = _hour(start - timedelta(hours=rng.uniform(4.0, 120.0)))
     d.planned_start = _hour(d.release + timedelta(hours=rng.uniform(2.0, 24.0)))
     d.planned_end = d.planned_start + timedelta(minutes=round(d.minutes * 1.3))
@@ -259,10 +264,7 @@ def _history(rng: random.Random, d: _Draft, now: datetime, history_days: int) ->
         return d
     d.actual_start, d.actual_end = start, end
     d.produced = d.quantity
-    d.quality = pick_weighted(
-        rng,
-        ((QualityStatus.PASSED, 0.93), (QualityStatus.WAIVED, 0.03), (QualityStatus.FAILED, 0.04)),
-    )
+    d.quality = _QUALITY.pick(rng)
     for step in d.steps:
         step.status = OperationStatus.DONE
     return d
@@ -391,7 +393,7 @@ def _dependencies(rng: random.Random, work_orders: list[WorkOrder]) -> list[Work
                 WorkOrderDependency(
                     work_order_id=wo.id,
                     predecessor_id=pred.id,
-                    kind=pick_weighted(rng, _DEPENDENCY_KINDS),
+                    kind=_DEPENDENCY_KINDS.pick(rng),
                     lag_minutes=rng.choice((0, 0, 30, 60, 120, 240)),
                     mandatory=rng.random() < 0.85,
                 )

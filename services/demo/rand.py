@@ -8,9 +8,11 @@ numbers in every process and on every platform (unlike ``hash()``, which is salt
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import random
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -20,11 +22,18 @@ def stream(seed: int, *parts: object) -> random.Random:
     return random.Random(":".join([str(seed), *(str(p) for p in parts)]))
 
 
-def pick_weighted(rng: random.Random, options: Sequence[tuple[T, float]]) -> T:
-    """One of ``options`` (value, weight)."""
-    values = [v for v, _ in options]
-    weights = [w for _, w in options]
-    return rng.choices(values, weights=weights, k=1)[0]
+class Weighted(Generic[T]):
+    """Values with weights, drawn with one ``random()`` each (the tables are built once)."""
+
+    __slots__ = ("_cumulative", "_total", "_values")
+
+    def __init__(self, options: Sequence[tuple[T, float]]) -> None:
+        self._values = [v for v, _ in options]
+        self._cumulative = list(itertools.accumulate(w for _, w in options))
+        self._total = self._cumulative[-1]
+
+    def pick(self, rng: random.Random) -> T:
+        return self._values[bisect.bisect_right(self._cumulative, rng.random() * self._total)]
 
 
 def clamp(value: float, low: float, high: float) -> float:

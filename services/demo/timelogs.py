@@ -79,6 +79,7 @@ def time_logs(plant: DemoPlant, seed: int = 7, now: datetime | None = None) -> I
         return
     schedules = _schedules(plant, now.date())
     crews = _crews(plant)
+    make, active_state, idle_state = TimeLog, _ACTIVE, _IDLE  # the loop below runs per row
     next_track = 1
     for schedule, rows in zip(schedules, split_counts(total, [1.0] * len(schedules)), strict=True):
         if rows == 0:
@@ -100,6 +101,8 @@ def time_logs(plant: DemoPlant, seed: int = 7, now: datetime | None = None) -> I
             tracks.append(_Track(next_track, zones[k % len(zones)], operator, stay))
             next_track += 1
         move = min(0.3, interval / 1800.0)  # chance per tick to walk to another zone
+        tenths = interval * 10.0  # seconds are logged to a tenth: int(x + 0.5) beats round()
+        interval_tenths = int(tenths + 0.5)
         left = rows
         seg, seg_clock = 0, 0.0
         for t in range(ticks):
@@ -120,17 +123,22 @@ def time_logs(plant: DemoPlant, seed: int = 7, now: datetime | None = None) -> I
                 active = rnd() < (track.stay if track.active else _TO_ACTIVE)
                 track.active = active
                 r = rnd()
-                busy = round(interval * (0.75 + 0.25 * r if active else 0.25 * r), 1)
-                yield TimeLog(
+                if active:
+                    busy = int(tenths * (0.75 + 0.25 * r) + 0.5)
+                    state, motion = active_state, int(350.5 + 650.0 * r) / 1000.0
+                else:
+                    busy = int(tenths * 0.25 * r + 0.5)
+                    state, motion = idle_state, int(0.5 + 150.0 * r) / 1000.0
+                yield make(
                     camera,
                     track.track_id,
                     at,
-                    _ACTIVE if active else _IDLE,
+                    state,
                     track.zone_id,
                     track.operator_id,
-                    busy,
-                    round(interval - busy, 1),
+                    busy / 10.0,
+                    (interval_tenths - busy) / 10.0,
                     index,
-                    round(0.35 + 0.65 * r, 3) if active else round(0.15 * r, 3),
+                    motion,
                 )
             left -= min(width, left)

@@ -24,7 +24,7 @@ from services.demo.catalogue import (
     USERS,
 )
 from services.demo.names import ascii_slug, draw_name
-from services.demo.rand import clamp, pick_weighted, stream
+from services.demo.rand import Weighted, clamp, stream
 
 ROSTER_DAYS_AHEAD = 14
 CREWS = 4
@@ -86,8 +86,12 @@ def _cert_skill(
     )
 
 
-_PRIMARY = ((2, 0.25), (3, 0.45), (4, 0.30))
-_SECONDARY = ((1, 0.45), (2, 0.35), (3, 0.17), (4, 0.03))
+_PRIMARY = Weighted(((2, 0.25), (3, 0.45), (4, 0.30)))  # proficiency in one's own trade
+_SECONDARY = Weighted(((1, 0.45), (2, 0.35), (3, 0.17), (4, 0.03)))  # in a related trade
+_GENERAL = Weighted(((1, 0.45), (2, 0.35), (3, 0.2)))  # forklift, crane, first aid, ...
+_AT_WORK = Weighted(
+    ((OperatorStatus.BUSY, 0.62), (OperatorStatus.AVAILABLE, 0.26), (OperatorStatus.BREAK, 0.12))
+)
 
 
 def build_operators(
@@ -110,16 +114,16 @@ def build_operators(
     for i in range(count):
         machine = pool[i % len(pool)]
         mtype = MACHINE_TYPES_BY_CODE[machine.machine_type]
-        primary = pick_weighted(rng, _PRIMARY)
+        primary = _PRIMARY.pick(rng)
         levels: dict[str, int] = {mtype.skill: primary}
         for code in mtype.required_skills:
             levels.setdefault(code, rng.choice((2, 3)))
         for code in mtype.related_skills:
             if code not in levels and rng.random() < 0.45:
-                levels[code] = pick_weighted(rng, _SECONDARY)
+                levels[code] = _SECONDARY.pick(rng)
         for code, share in GENERAL_SKILLS:
             if code not in levels and rng.random() < share:
-                levels[code] = pick_weighted(rng, _SECONDARY[:3])
+                levels[code] = _GENERAL.pick(rng)
         certified = [c for c in levels if SKILLS_BY_CODE[c].certificate_months is not None]
         if (i in soon or i in expired) and not certified:
             levels["lockout_tagout"] = 2
@@ -311,14 +315,7 @@ def _set_statuses(
         if o.id in fixed:
             status = fixed[o.id]
         elif o.id in working:
-            status = pick_weighted(
-                rng,
-                (
-                    (OperatorStatus.BUSY, 0.62),
-                    (OperatorStatus.AVAILABLE, 0.26),
-                    (OperatorStatus.BREAK, 0.12),
-                ),
-            )
+            status = _AT_WORK.pick(rng)
         else:
             status = OperatorStatus.AVAILABLE
         minutes = rng.randint(3, 240)
