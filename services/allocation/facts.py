@@ -1,0 +1,250 @@
+"""Reading what the allocation rules look at: rosters and shifts, bookings, routings, stock.
+
+Used inside the service's transaction (on its connection) and by the board queries, so both
+judge an allocation from the same facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.engine import Connection
+
+from domain.model.allocation import AllocationStatus
+from domain.model.people import Operator, Shift, ShiftAssignment
+from domain.model.plant import Machine
+from domain.rules.allocation import (
+    MachineFacts,
+    MaterialNeed,
+    OperationNeed,
+    OperatorFacts,
+    next_shift,
+    open_operations,
+    shift_state,
+)
+from domain.rules.overlap import Booking
+from services.persistence import repositories as R
+from services.persistence.tables import people, plant, work
+
+HOLDS = tuple(s.value for s in AllocationStatus if s.holds_resources)
+
+
+def plant_timezone(conn: Connection) -> tzinfo:
+    """The plant's time zone (rosters are in local days and times); UTC when unknown."""
+    name = conn.execute(select(plant.plants.c.timezone).limit(1)).scalar()
+    try:
+        return ZoneInfo(str(name or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def load_shifts(conn: Connection) -> dict[str, Shift]:
+    rows = conn.execute(select(people.shifts)).mappings()
+    return {r["id"]: R.SHIFT.from_row(r) for r in rows}
+
+
+def roster_days(at: datetime, tz: tzinfo) -> list[date]:
+    """Yesterday (a night shift still running), today and the next two days (the next shift)."""
+    today = at.astimezone(tz).date()
+    return [today + timedelta(days=d) for d in (-1, 0, 1, 2)]
+
+
+def load_roster(
+    conn: Connection, at: datetime, tz: tzinfo, operator_ids: Collection[str] | None = None
+) -> dict[str, list[ShiftAssignment]]:
+    t = people.shift_assignments
+    stmt = select(t).where(t.c.day.in_(roster_days(at, tz)))
+    if operator_ids is not None:
+        stmt = stmt.where(t.c.operator_id.in_(list(operator_ids)))
+    out: dict[str, list[ShiftAssignment]] = {}
+    for r in conn.execute(stmt).mappings():
+        out.setdefault(r["operator_id"], []).append(R.SHIFT_ASSIGNMENT.from_row(r))
+    return out
+
+
+def operator_facts(
+    op: Operator,
+    assignments: Iterable[ShiftAssignment],
+    shifts: Mapping[str, Shift],
+    at: datetime,
+    tz: tzinfo,
+) -> OperatorFacts:
+    entries = list(assignments)
+    state = shift_state(entries, shifts, at, tz)
+    nxt = next_shift(entries, shifts, at, tz) if state is None else None
+    return OperatorFacts(
+        id=op.id,
+        name=op.name,
+        status=op.status,
+        skills=tuple(op.skills),
+        shift=state,
+        next_shift=f"{nxt[0]}, {nxt[1].astimezone(tz):%a %H:%M}" if nxt else None,
+        active=op.active,
+    )
+
+
+def machine_facts(m: Machine) -> MachineFacts:
+    return MachineFacts(
+        id=m.id,
+        name=m.name,
+        status=m.status,
+        work_centre_id=m.work_centre_id,
+        required_skills=tuple(m.required_skills),
+        active=m.active,
+    )
+
+
+def load_bookings(
+    conn: Connection,
+    *,
+    operator_ids: Collection[str] = (),
+    machine_ids: Collection[str] = (),
+    everything: bool = False,
+) -> list[Booking]:
+    """Holding allocations (active, paused) of the given operators and machines, with the names
+    the messages need; ``everything`` gives all of them (the board)."""
+    a, w, o, m = work.allocations, work.work_orders, people.operators, plant.machines
+    stmt = (
+        select(
+            a.c.id,
+            a.c.work_order_id,
+            w.c.number,
+            a.c.expected_start,
+            a.c.expected_end,
+            a.c.operator_id,
+            o.c.first_name,
+            o.c.last_name,
+            a.c.machine_id,
+            m.c.name.label("machine_name"),
+            a.c.status,
+        )
+        .select_from(a.join(w, w.c.id == a.c.work_order_id))
+        .outerjoin(o, o.c.id == a.c.operator_id)
+        .outerjoin(m, m.c.id == a.c.machine_id)
+        .where(a.c.status.in_(HOLDS))
+    )
+    if not everything:
+        conds = []
+        if operator_ids:
+            conds.append(a.c.operator_id.in_(list(operator_ids)))
+        if machine_ids:
+            conds.append(a.c.machine_id.in_(list(machine_ids)))
+        if not conds:
+            return []
+        stmt = stmt.where(or_(*conds))
+    return [
+        Booking(
+            allocation_id=int(r.id),
+            work_order_id=r.work_order_id,
+            work_order_number=r.number,
+            start=r.expected_start,
+            end=r.expected_end,
+            operator_id=r.operator_id,
+            operator_name=f"{r.first_name} {r.last_name}" if r.operator_id else None,
+            machine_id=r.machine_id,
+            machine_name=r.machine_name,
+            status=r.status,
+        )
+        for r in conn.execute(stmt.order_by(a.c.id))
+    ]
+
+
+def load_operations(
+    conn: Connection, work_order_ids: Collection[str]
+) -> dict[str, tuple[OperationNeed, ...]]:
+    t = work.operations
+    out: dict[str, list[object]] = {}
+    rows = conn.execute(
+        select(t).where(t.c.work_order_id.in_(list(work_order_ids))).order_by(t.c.sequence)
+    ).mappings()
+    for r in rows:
+        out.setdefault(r["work_order_id"], []).append(R.OPERATION.from_row(r))
+    return {wo: open_operations(ops) for wo, ops in out.items()}  # type: ignore[arg-type]
+
+
+def load_material_needs(
+    conn: Connection, work_order_ids: Collection[str], *, lock: bool = False
+) -> dict[str, tuple[MaterialNeed, ...]]:
+    """What each work order still has to reserve, line by line, against available stock.
+
+    ``lock`` takes row locks on the critical materials (in id order, so two transactions never
+    wait on each other in a circle) before their stock is read.
+    """
+    wm, mt = work.work_order_materials, work.materials
+    lines = (
+        conn.execute(select(wm).where(wm.c.work_order_id.in_(list(work_order_ids))))
+        .mappings()
+        .all()
+    )
+    remaining = [
+        r
+        for r in lines
+        if r["quantity_required"] - r["quantity_allocated"] - r["quantity_consumed"] > 1e-9
+    ]
+    ids = sorted({r["material_id"] for r in remaining})
+    if not ids:
+        return {}
+    stmt = select(mt).where(mt.c.id.in_(ids)).order_by(mt.c.id)
+    if lock and conn.dialect.name == "postgresql":
+        critical = sorted({r["material_id"] for r in remaining if r["critical"]})
+        if critical:
+            conn.execute(
+                select(mt.c.id).where(mt.c.id.in_(critical)).order_by(mt.c.id).with_for_update()
+            ).all()
+    stock = {r["id"]: r for r in conn.execute(stmt).mappings()}
+    out: dict[str, list[MaterialNeed]] = {}
+    for r in remaining:
+        s = stock.get(r["material_id"])
+        if s is None:
+            continue
+        out.setdefault(r["work_order_id"], []).append(
+            MaterialNeed(
+                material_id=r["material_id"],
+                name=s["name"],
+                part_number=s["part_number"],
+                unit=s["unit_of_measure"],
+                to_reserve=float(
+                    r["quantity_required"] - r["quantity_allocated"] - r["quantity_consumed"]
+                ),
+                available=float(s["on_hand"] - s["allocated"]),
+                critical=bool(r["critical"]),
+            )
+        )
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def holding_statuses(
+    conn: Connection, work_order_id: str, *, exclude: Collection[int] = ()
+) -> list[AllocationStatus]:
+    a = work.allocations
+    conds = [a.c.work_order_id == work_order_id, a.c.status.in_(HOLDS)]
+    if exclude:
+        conds.append(a.c.id.notin_(list(exclude)))
+    return [
+        AllocationStatus(s) for s in conn.execute(select(a.c.status).where(and_(*conds))).scalars()
+    ]
+
+
+def resource_holdings(
+    conn: Connection,
+    *,
+    operator_id: str | None = None,
+    machine_id: str | None = None,
+    at: datetime,
+) -> list[AllocationStatus]:
+    """Statuses of the allocations that hold the operator or machine at ``at``."""
+    a = work.allocations
+    conds = [a.c.status.in_(HOLDS), a.c.expected_start <= at]
+    if operator_id is not None:
+        conds.append(a.c.operator_id == operator_id)
+    elif machine_id is not None:
+        conds.append(a.c.machine_id == machine_id)
+    else:
+        return []
+    conds.append(or_(a.c.expected_end.is_(None), a.c.expected_end > at))
+    return [
+        AllocationStatus(s) for s in conn.execute(select(a.c.status).where(and_(*conds))).scalars()
+    ]

@@ -1,0 +1,544 @@
+"""The allocation service: allocate, reassign, release, complete, pause and resume.
+
+Each call is one transaction (a unit of work) that
+
+1. locks the rows it will change in one fixed order (work orders, operators, machines,
+   materials, allocations; ids sorted), so two calls never wait on each other in a circle;
+2. refuses a stale write (the caller saw an older version) naming who changed the thing, from
+   which seat and when;
+3. checks every rule of ``domain.rules.allocation`` on what it read under those locks;
+4. writes the allocation, the statuses of the operator, machine and work order, the critical
+   material reservations, an ``allocation_change_events`` row and an audit row;
+5. records the change events that the unit of work writes to the outbox and publishes.
+
+PostgreSQL's exclusion constraints are the last line: a racing or buggy client that got past
+the rules still cannot double-book (SlotConflict).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any, TypeVar
+
+from domain.auth import Actor, Permission
+from domain.errors import ConcurrentEdit, RuleViolation, Violation
+from domain.model.allocation import (
+    Allocation,
+    AllocationChangeEvent,
+    AllocationEventType,
+    AllocationMethod,
+    AllocationStatus,
+)
+from domain.model.people import Operator
+from domain.model.plant import Machine
+from domain.model.work import WorkOrder, WorkOrderStatus
+from domain.rules.allocation import AllocationFacts, Verdict, check_allocation, skill_needs
+from services.allocation import facts as F
+from services.allocation.commands import (
+    Allocate,
+    AllocationResult,
+    Command,
+    Complete,
+    Pause,
+    Reassign,
+    Release,
+    Resume,
+)
+from services.allocation.event_log import source_of, write_event
+from services.allocation.status import StatusKeeper
+from services.bootstrap import App
+from services.errors import DatabaseUnavailable
+from services.persistence.repository import SqlRepository
+from services.persistence.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+RETRY_SQLSTATES = ("40P01", "40001")  # deadlock detected, serialization failure
+MAX_ATTEMPTS = 4
+
+
+class _Moved(Exception):
+    """The allocation changed between the unlocked peek and the lock: read it again."""
+
+
+def stale(kind: str, key: object, entity: Any) -> ConcurrentEdit:
+    """A stale-write refusal naming who last changed ``entity``, from which seat and when."""
+    return ConcurrentEdit(
+        kind,
+        key,
+        changed_by=getattr(entity, "updated_by", None),
+        seat=getattr(entity, "updated_seat", None),
+        at=getattr(entity, "updated_at", None),
+    )
+
+
+def _check_version(kind: str, key: object, entity: Any, expected: int | None) -> None:
+    if expected is not None and entity.version != expected:
+        raise stale(kind, key, entity)
+
+
+def _retryable(exc: BaseException) -> bool:
+    orig = getattr(exc.__cause__, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    return state in RETRY_SQLSTATES
+
+
+class AllocationService:
+    """One per seat (thread-safe: each call opens its own unit of work)."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+
+    # -- public API ------------------------------------------------------------------------
+    def execute(
+        self, actor: Actor, cmd: Command, *, request_id: str | None = None
+    ) -> AllocationResult:
+        if isinstance(cmd, Allocate):
+            return self.allocate(actor, cmd, request_id=request_id)
+        if isinstance(cmd, Reassign):
+            return self.reassign(actor, cmd, request_id=request_id)
+        if isinstance(cmd, Release):
+            return self.release(actor, cmd, request_id=request_id)
+        if isinstance(cmd, Complete):
+            return self.complete(actor, cmd, request_id=request_id)
+        if isinstance(cmd, Pause):
+            return self.pause(actor, cmd, request_id=request_id)
+        return self.resume(actor, cmd, request_id=request_id)
+
+    def allocate(
+        self, actor: Actor, cmd: Allocate, *, request_id: str | None = None
+    ) -> AllocationResult:
+        actor.require(Permission.ALLOCATE)
+        return self._run(actor, request_id, lambda uow: self._allocate(uow, cmd))
+
+    def reassign(
+        self, actor: Actor, cmd: Reassign, *, request_id: str | None = None
+    ) -> AllocationResult:
+        actor.require(Permission.ALLOCATE)
+        return self._run(actor, request_id, lambda uow: self._reassign(uow, cmd))
+
+    def release(
+        self, actor: Actor, cmd: Release, *, request_id: str | None = None
+    ) -> AllocationResult:
+        actor.require(Permission.ALLOCATE)
+        return self._run(
+            actor,
+            request_id,
+            lambda uow: self._finish(
+                uow, cmd, AllocationStatus.RELEASED, AllocationEventType.RELEASED
+            ),
+        )
+
+    def complete(
+        self, actor: Actor, cmd: Complete, *, request_id: str | None = None
+    ) -> AllocationResult:
+        actor.require(Permission.ALLOCATE)
+        return self._run(
+            actor,
+            request_id,
+            lambda uow: self._finish(
+                uow, cmd, AllocationStatus.COMPLETED, AllocationEventType.COMPLETED
+            ),
+        )
+
+    def pause(self, actor: Actor, cmd: Pause, *, request_id: str | None = None) -> AllocationResult:
+        actor.require(Permission.ALLOCATE)
+        return self._run(
+            actor,
+            request_id,
+            lambda uow: self._finish(uow, cmd, AllocationStatus.PAUSED, AllocationEventType.PAUSED),
+        )
+
+    def resume(
+        self, actor: Actor, cmd: Resume, *, request_id: str | None = None
+    ) -> AllocationResult:
+        actor.require(Permission.ALLOCATE)
+        return self._run(
+            actor,
+            request_id,
+            lambda uow: self._finish(
+                uow, cmd, AllocationStatus.ACTIVE, AllocationEventType.RESUMED
+            ),
+        )
+
+    # -- transaction plumbing --------------------------------------------------------------
+    def _run(self, actor: Actor, request_id: str | None, body: Callable[[UnitOfWork], T]) -> T:
+        """Run ``body`` in a unit of work; retry the whole transaction after a deadlock, a
+        serialization failure or an allocation that moved under the peek."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self.app.uow(actor, request_id=request_id) as uow:
+                    return body(uow)
+            except _Moved:
+                log.debug("allocation moved while locking; attempt %d", attempt)
+            except DatabaseUnavailable as exc:
+                if not _retryable(exc) or attempt == MAX_ATTEMPTS:
+                    raise
+                log.info("transaction retried after %s", exc.message)
+        raise ConcurrentEdit("allocation", "?", changed_by="several seats at once")
+
+    # -- allocate --------------------------------------------------------------------------
+    def _allocate(self, uow: UnitOfWork, cmd: Allocate) -> AllocationResult:
+        r = uow.repos
+        wo = r.work_orders.require(cmd.work_order_id, lock=True)
+        _check_version("work order", wo.id, wo, cmd.expected_work_order_version)
+        op = r.operators.require(cmd.operator_id, lock=True) if cmd.operator_id else None
+        if op is not None:
+            _check_version("operator", op.id, op, cmd.expected_operator_version)
+        machine = r.machines.require(cmd.machine_id, lock=True) if cmd.machine_id else None
+        if machine is not None:
+            _check_version("machine", machine.id, machine, cmd.expected_machine_version)
+        now: datetime = uow.now
+        start = cmd.start or now
+        bookings = F.load_bookings(
+            uow.conn,
+            operator_ids=[op.id] if op else [],
+            machine_ids=[machine.id] if machine else [],
+        )
+        waiting = None
+        if op is not None and machine is not None:
+            waiting = next(
+                (
+                    b
+                    for b in bookings
+                    if b.machine_id == machine.id
+                    and b.operator_id is None
+                    and b.work_order_id == wo.id
+                ),
+                None,
+            )
+        ignore = frozenset({waiting.allocation_id} if waiting else ())
+        reserve = wo.status is WorkOrderStatus.QUEUED
+        verdict = self._verdict(
+            uow, wo, op, machine, now, start, cmd.end, bookings, ignore, materials=reserve
+        )
+        verdict.raise_if_invalid()
+        keeper = StatusKeeper(uow, now)
+        if waiting is not None:
+            # the machine waits for people on this very work order: the operator staffs it
+            alloc = r.allocations.require(waiting.allocation_id, lock=True)
+            before = alloc.snapshot()
+            alloc.operator_id = op.id if op else None
+            alloc.allocation_type = Allocation.type_for(alloc.operator_id, alloc.machine_id)
+            alloc.method, alloc.suggestion_score = cmd.method, cmd.score
+            alloc.expected_start = max(alloc.expected_start or start, start)
+            self._stamp(uow, alloc)
+            r.allocations.update(alloc)
+            event = AllocationEventType.REASSIGNED
+            self._log(uow, alloc, event, before, cmd.reason_code or "staffed", cmd.reason, now)
+        else:
+            alloc = Allocation(
+                work_order_id=wo.id,
+                allocation_type=Allocation.type_for(cmd.operator_id, cmd.machine_id),
+                allocated_by=uow.actor.user,
+                allocated_at=now,
+                operator_id=cmd.operator_id,
+                machine_id=cmd.machine_id,
+                method=cmd.method,
+                suggestion_score=cmd.score if cmd.method is not AllocationMethod.MANUAL else None,
+                expected_start=start,
+                expected_end=cmd.end,
+                actual_start=now if start <= now else None,
+            )
+            self._stamp(uow, alloc)
+            r.allocations.add(alloc)
+            event = AllocationEventType.CREATED
+            self._log(uow, alloc, event, None, cmd.reason_code, cmd.reason, now)
+        if reserve:
+            keeper.reserve_critical(wo)
+        keeper.touch(operators=[cmd.operator_id], machines=[cmd.machine_id], work_orders=[wo.id])
+        keeper.touch_allocations([alloc.id])
+        keeper.settle()
+        return self._result(uow, keeper, alloc, event, verdict.warnings)
+
+    # -- reassign --------------------------------------------------------------------------
+    def _reassign(self, uow: UnitOfWork, cmd: Reassign) -> AllocationResult:
+        r = uow.repos
+        peek = r.allocations.require(cmd.allocation_id)
+        if cmd.expected_version is not None and peek.version != cmd.expected_version:
+            raise stale("allocation", peek.id, peek)
+        wos = self._lock_all(r.work_orders, [peek.work_order_id, cmd.work_order_id])
+        ops = self._lock_all(r.operators, [peek.operator_id, cmd.operator_id])
+        machines = self._lock_all(r.machines, [peek.machine_id, cmd.machine_id])
+        alloc = self._lock_allocation(uow, peek, cmd.expected_version)
+        if not alloc.status.holds_resources:
+            raise RuleViolation([_closed(alloc, "reassigned")])
+        same = (alloc.work_order_id, alloc.operator_id, alloc.machine_id) == (
+            cmd.work_order_id,
+            cmd.operator_id,
+            cmd.machine_id,
+        )
+        if same:
+            raise RuleViolation(
+                [Violation("nothing_changes", f"allocation {alloc.id} is already there")]
+            )
+        now: datetime = uow.now
+        wo = wos[cmd.work_order_id]
+        op = ops.get(cmd.operator_id) if cmd.operator_id else None
+        machine = machines.get(cmd.machine_id) if cmd.machine_id else None
+        start = max(alloc.expected_start or now, now)
+        bookings = F.load_bookings(
+            uow.conn,
+            operator_ids=[op.id] if op else [],
+            machine_ids=[machine.id] if machine else [],
+        )
+        absorbed = [
+            b.allocation_id
+            for b in bookings
+            if machine is not None
+            and op is not None
+            and b.machine_id == machine.id
+            and b.operator_id is None
+            and b.work_order_id == wo.id
+            and b.allocation_id != alloc.id
+        ]
+        ignore = frozenset({alloc.id or 0, *absorbed})
+        reserve = wo.status is WorkOrderStatus.QUEUED and wo.id != alloc.work_order_id
+        verdict = self._verdict(
+            uow,
+            wo,
+            op,
+            machine,
+            now,
+            start,
+            alloc.expected_end,
+            bookings,
+            ignore,
+            materials=reserve,
+        )
+        verdict.raise_if_invalid()
+        keeper = StatusKeeper(uow, now)
+        released: list[int] = []
+        for other_id in sorted(absorbed):
+            other = r.allocations.require(other_id, lock=True)
+            before = other.snapshot()
+            other.move_to(AllocationStatus.RELEASED)
+            other.released_by, other.released_at = uow.actor.user, now
+            other.release_reason = f"merged into allocation {alloc.id}"
+            other.actual_end = now
+            self._stamp(uow, other)
+            r.allocations.update(other)
+            self._log(uow, other, AllocationEventType.RELEASED, before, "merged", None, now)
+            released.append(other.id or 0)
+        before = alloc.snapshot()
+        old = (alloc.operator_id, alloc.machine_id, alloc.work_order_id)
+        alloc.work_order_id = wo.id
+        alloc.operator_id = op.id if op else None
+        alloc.machine_id = machine.id if machine else None
+        alloc.allocation_type = Allocation.type_for(alloc.operator_id, alloc.machine_id)
+        alloc.expected_start = start
+        self._stamp(uow, alloc)
+        r.allocations.update(alloc)
+        event = AllocationEventType.REASSIGNED
+        self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
+        if reserve:
+            keeper.reserve_critical(wo)
+        keeper.touch(
+            operators=[old[0], alloc.operator_id],
+            machines=[old[1], alloc.machine_id],
+            work_orders=[old[2], alloc.work_order_id],
+        )
+        keeper.touch_allocations([alloc.id, *released])
+        keeper.settle()
+        return self._result(uow, keeper, alloc, event, verdict.warnings, tuple(released))
+
+    # -- release, complete, pause, resume --------------------------------------------------
+    def _finish(
+        self,
+        uow: UnitOfWork,
+        cmd: Release | Complete | Pause | Resume,
+        status: AllocationStatus,
+        event: AllocationEventType,
+    ) -> AllocationResult:
+        r = uow.repos
+        peek = r.allocations.require(cmd.allocation_id)
+        if cmd.expected_version is not None and peek.version != cmd.expected_version:
+            raise stale("allocation", peek.id, peek)
+        wos = self._lock_all(r.work_orders, [peek.work_order_id])
+        ops = self._lock_all(r.operators, [peek.operator_id])
+        machines = self._lock_all(r.machines, [peek.machine_id])
+        alloc = self._lock_allocation(uow, peek, cmd.expected_version)
+        now: datetime = uow.now
+        warnings: tuple[Violation, ...] = ()
+        if status is AllocationStatus.ACTIVE and alloc.status is AllocationStatus.PAUSED:
+            wo = wos[alloc.work_order_id]
+            op = ops.get(alloc.operator_id) if alloc.operator_id else None
+            machine = machines.get(alloc.machine_id) if alloc.machine_id else None
+            bookings = F.load_bookings(
+                uow.conn,
+                operator_ids=[op.id] if op else [],
+                machine_ids=[machine.id] if machine else [],
+            )
+            start = max(alloc.expected_start or now, now)
+            verdict = self._verdict(
+                uow,
+                wo,
+                op,
+                machine,
+                now,
+                start,
+                alloc.expected_end,
+                bookings,
+                frozenset({alloc.id or 0}),
+                materials=False,
+            )
+            verdict.raise_if_invalid()
+            warnings = verdict.warnings
+        before = alloc.snapshot()
+        alloc.move_to(status)
+        if status in (AllocationStatus.RELEASED, AllocationStatus.COMPLETED):
+            alloc.actual_end = now
+            if status is AllocationStatus.RELEASED:
+                alloc.released_by, alloc.released_at = uow.actor.user, now
+                alloc.release_reason = (cmd.reason or cmd.reason_code or "released")[:200]
+        self._stamp(uow, alloc)
+        r.allocations.update(alloc)
+        self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
+        keeper = StatusKeeper(uow, now)
+        keeper.complete_work_order = isinstance(cmd, Complete) and cmd.work_order_done
+        keeper.touch(
+            operators=[alloc.operator_id],
+            machines=[alloc.machine_id],
+            work_orders=[alloc.work_order_id],
+        )
+        keeper.touch_allocations([alloc.id])
+        keeper.settle()
+        return self._result(uow, keeper, alloc, event, warnings)
+
+    # -- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _lock_all(repo: SqlRepository[Any], keys: Iterable[str | None]) -> dict[str, Any]:
+        """Lock the rows of ``keys`` in sorted order (the fixed lock order prevents deadlocks)."""
+        return {k: repo.require(k, lock=True) for k in sorted({k for k in keys if k})}
+
+    @staticmethod
+    def _lock_allocation(uow: UnitOfWork, peek: Allocation, expected: int | None) -> Allocation:
+        alloc = uow.repos.allocations.require(peek.id, lock=True)
+        if expected is not None and alloc.version != expected:
+            raise stale("allocation", alloc.id, alloc)
+        moved = (alloc.work_order_id, alloc.operator_id, alloc.machine_id) != (
+            peek.work_order_id,
+            peek.operator_id,
+            peek.machine_id,
+        )
+        if moved:
+            raise _Moved()
+        return alloc
+
+    def _verdict(
+        self,
+        uow: UnitOfWork,
+        wo: WorkOrder,
+        op: Operator | None,
+        machine: Machine | None,
+        now: datetime,
+        start: datetime,
+        end: datetime | None,
+        bookings: list[Any],
+        ignore: frozenset[int],
+        *,
+        materials: bool,
+    ) -> Verdict:
+        conn = uow.conn
+        mf = F.machine_facts(machine) if machine else None
+        ops = F.load_operations(conn, [wo.id]).get(wo.id, ())
+        needs, eligible = skill_needs(ops, mf)
+        of = None
+        if op is not None:
+            tz = F.plant_timezone(conn)
+            roster = F.load_roster(conn, now, tz, [op.id])
+            of = F.operator_facts(op, roster.get(op.id, []), F.load_shifts(conn), now, tz)
+        needs_material = (
+            F.load_material_needs(conn, [wo.id], lock=True).get(wo.id, ()) if materials else ()
+        )
+        return check_allocation(
+            AllocationFacts(
+                work_order_id=wo.id,
+                work_order_number=wo.number,
+                work_order_status=wo.status,
+                at=now,
+                start=start,
+                end=end,
+                operator=of,
+                machine=mf,
+                needs=needs,
+                machine_eligible=eligible,
+                materials=tuple(needs_material),
+                bookings=tuple(bookings),
+                ignore=ignore,
+            )
+        )
+
+    @staticmethod
+    def _stamp(uow: UnitOfWork, entity: Any) -> None:
+        entity.updated_by = uow.actor.user
+        entity.updated_seat = uow.actor.seat
+        entity.updated_at = uow.now
+
+    @staticmethod
+    def _log(
+        uow: UnitOfWork,
+        alloc: Allocation,
+        event: AllocationEventType,
+        before: dict[str, Any] | None,
+        reason_code: str | None,
+        reason: str | None,
+        now: datetime,
+    ) -> None:
+        after = alloc.snapshot()
+        actor = uow.actor
+        write_event(
+            uow.conn,
+            AllocationChangeEvent(
+                allocation_id=alloc.id or 0,
+                event_type=event,
+                at=now,
+                changed_by=actor.user,
+                seat=actor.seat,
+                source=source_of(actor.source),
+                previous_state=before,
+                new_state=after,
+                reason_code=reason_code,
+                reason=reason,
+                extra={"request_id": uow.request_id},
+            ),
+        )
+        uow.audit(f"allocation.{event.value}", "allocation", alloc.id, before, after, reason)
+
+    @staticmethod
+    def _result(
+        uow: UnitOfWork,
+        keeper: StatusKeeper,
+        alloc: Allocation,
+        event: AllocationEventType,
+        warnings: tuple[Violation, ...],
+        released: tuple[int, ...] = (),
+    ) -> AllocationResult:
+        kind = event.value
+        keeper.record(kind)
+        events = uow.commit()
+        return AllocationResult(
+            allocation_id=alloc.id or 0,
+            version=alloc.version,
+            status=alloc.status.value,
+            event=kind,
+            work_order_id=alloc.work_order_id,
+            operator_id=alloc.operator_id,
+            machine_id=alloc.machine_id,
+            request_id=uow.request_id,
+            seqs=tuple(e.seq for e in events),
+            warnings=warnings,
+            released=released,
+        )
+
+
+def _closed(alloc: Allocation, verb: str) -> Violation:
+    return Violation(
+        "allocation_closed",
+        f"allocation {alloc.id} is {alloc.status.value} and cannot be {verb}",
+        {"allocation_id": alloc.id, "status": alloc.status.value},
+    )
