@@ -283,11 +283,19 @@ def make_app(tmp_path: Path) -> Iterator[Callable[..., Any]]:
 
     apps: list[Any] = []
 
-    def _make(url: str, *, redis_url: str | None = None, seat: str = "seat-1",
-              user: str = "admin", clock: Any = None, **kw: Any) -> Any:
+    def _make(
+        url: str,
+        *,
+        redis_url: str | None = None,
+        seat: str = "seat-1",
+        user: str = "admin",
+        clock: Any = None,
+        **kw: Any,
+    ) -> Any:
         paths = Paths(tmp_path / "d", tmp_path / "c", tmp_path / "l", tmp_path / "k")
-        config = load_config(database_url=url, redis_url=redis_url, seat=seat, user=user,
-                             paths=paths)
+        config = load_config(
+            database_url=url, redis_url=redis_url, seat=seat, user=user, paths=paths
+        )
         app = bootstrap(config, clock=clock or FixedClock(NOW), **kw)
         apps.append(app)
         return app

@@ -56,17 +56,26 @@ def build_parser(extra: Sequence[Extender] = ()) -> Parser:
     return parser
 
 
+def _configure_console_logging(*, verbose: bool) -> None:
+    """One console handler for the process (run() may be called many times, e.g. in tests)."""
+    root = logging.getLogger()
+    level = logging.INFO if verbose else logging.WARNING
+    console = next((h for h in root.handlers if getattr(h, "_takt_console", False)), None)
+    if console is None:
+        console = logging.StreamHandler()
+        console._takt_console = True  # type: ignore[attr-defined]
+        console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        root.addHandler(console)
+    console.setLevel(level)
+    if root.level == logging.NOTSET or root.level > level:
+        root.setLevel(level)
+
+
 def run(argv: Sequence[str] | None = None, extra: Sequence[Extender] = ()) -> int:
     """Parse and run one command; user errors become one line on stderr and exit code 2."""
     parser = build_parser(extra)
     args = parser.parse_args(argv)
-    console = logging.StreamHandler()
-    console.setLevel(logging.INFO if args.verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.addHandler(console)
-    if root.level == logging.NOTSET or root.level > console.level:
-        root.setLevel(console.level)
+    _configure_console_logging(verbose=args.verbose)
     if args.version:
         from services.version import __version__
 

@@ -47,11 +47,17 @@ def make_ctx(tmp_path: Path, qtbot: Any) -> Iterator[Callable[..., DesktopContex
             runner=runner,
             hub=hub,
             actor=actor or app.actor(),
-            settings=QSettings(str(tmp_path / f"desktop-{len(made)}.ini"), QSettings.Format.IniFormat),
+            settings=QSettings(
+                str(tmp_path / f"desktop-{len(made)}.ini"), QSettings.Format.IniFormat
+            ),
             report_error=errors.append,
         )
         ctx.errors = errors  # type: ignore[attr-defined]
-        sub = app.subscribe(hub.post, on_status=hub.post_status, poll_interval=0.5) if subscribe else None
+        sub = (
+            app.subscribe(hub.post, on_status=hub.post_status, poll_interval=0.5)
+            if subscribe
+            else None
+        )
         made.append((ctx, sub))
         return ctx
 

@@ -22,7 +22,9 @@ def _window(qtbot: Any, ctx: Any) -> MainWindow:
     return window
 
 
-def test_main_window_shows_the_plant(qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any) -> None:
+def test_main_window_shows_the_plant(
+    qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any
+) -> None:
     app = make_app(sqlite_url)
     seed_minimal(app)
     window = _window(qtbot, make_ctx(app))
@@ -35,7 +37,9 @@ def test_main_window_shows_the_plant(qtbot: Any, sqlite_url: str, make_app: Any,
     window.close()
 
 
-def test_browser_filter_and_live_count(qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any) -> None:
+def test_browser_filter_and_live_count(
+    qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any
+) -> None:
     app = make_app(sqlite_url)
     seed_minimal(app)
     window = _window(qtbot, make_ctx(app))
@@ -49,7 +53,9 @@ def test_browser_filter_and_live_count(qtbot: Any, sqlite_url: str, make_app: An
     window.close()
 
 
-def test_a_change_committed_elsewhere_appears(qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any) -> None:
+def test_a_change_committed_elsewhere_appears(
+    qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any
+) -> None:
     app = make_app(sqlite_url)
     seed_minimal(app)
     window = _window(qtbot, make_ctx(app))
@@ -72,7 +78,9 @@ def test_a_change_committed_elsewhere_appears(qtbot: Any, sqlite_url: str, make_
     window.close()
 
 
-def test_dock_layout_is_restored_per_seat(qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any) -> None:
+def test_dock_layout_is_restored_per_seat(
+    qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any
+) -> None:
     app = make_app(sqlite_url)
     seed_minimal(app)
     ctx = make_ctx(app)
@@ -83,7 +91,11 @@ def test_dock_layout_is_restored_per_seat(qtbot: Any, sqlite_url: str, make_app:
     window.close()
     again = MainWindow(ctx)
     qtbot.addWidget(again)
-    assert again.dockWidgetArea(again.docks["plant_browser"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    assert (
+        again.dockWidgetArea(again.docks["plant_browser"]) == Qt.DockWidgetArea.RightDockWidgetArea
+    )
     again.reset_layout()
-    assert again.dockWidgetArea(again.docks["plant_browser"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert (
+        again.dockWidgetArea(again.docks["plant_browser"]) == Qt.DockWidgetArea.LeftDockWidgetArea
+    )
     again.close()
