@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from domain.model.plant import MachineStatus
-from domain.model.products import Material, Product, ProductType, explode_bom
+from domain.model.products import Material, Product, ProductType
 from domain.model.work import (
     DependencyType,
     Operation,
@@ -29,12 +29,12 @@ from services.demo.bom import Catalogue
 from services.demo.catalogue import (
     MACHINE_TYPES,
     MACHINE_TYPES_BY_CODE,
-    MATERIALS,
     OPERATION_NAMES,
     Family,
 )
 from services.demo.layout import Layout
 from services.demo.rand import Weighted, split_counts, stream
+from services.demo.stock import materials, work_order_materials
 
 ROUTING_FILL = ("inspection", "assembly", "packaging", "cnc", "press")
 _PRIORITIES = Weighted(
@@ -237,14 +237,14 @@ def build_orders(
                     status=step.status,
                 )
             )
-    wo_materials = _work_order_materials(rng, work_orders, catalogue)
+    wo_materials = work_order_materials(rng, work_orders, catalogue)
     open_ids = {w.id for w in work_orders if not w.status.is_closed}
     return Orders(
         work_orders=work_orders,
         operations=operations,
         work_order_materials=wo_materials,
         dependencies=_dependencies(rng, work_orders),
-        materials=_materials(stream(seed, "materials"), wo_materials, open_ids),
+        materials=materials(stream(seed, "materials"), wo_materials, open_ids),
     )
 
 
@@ -336,45 +336,6 @@ def _work_order(wo_id: str, d: _Draft) -> WorkOrder:
     )
 
 
-def _round_quantity(material_id: str, quantity: float) -> float:
-    unit = _UNITS[material_id]
-    if unit in ("EA", "BTL", "RL"):
-        return float(max(1, math.ceil(quantity - 1e-9)))
-    return max(0.1, round(quantity, 1))
-
-
-_UNITS = {f"MAT-{m.code}": m.unit for m in MATERIALS}
-_CRITICAL = {f"MAT-{m.code}" for m in MATERIALS if m.critical}
-
-
-def _work_order_materials(
-    rng: random.Random, work_orders: list[WorkOrder], catalogue: Catalogue
-) -> list[WorkOrderMaterial]:
-    per_unit: dict[str, dict[str, float]] = {}
-    out: list[WorkOrderMaterial] = []
-    for wo in work_orders:
-        if wo.product_id not in per_unit:
-            per_unit[wo.product_id] = explode_bom(wo.product_id, 1.0, catalogue.bom_lines)
-        progress = wo.quantity_produced / wo.quantity_ordered
-        reserved = wo.status is not WorkOrderStatus.ASSIGNED or rng.random() < 0.75
-        for material_id, qty in sorted(per_unit[wo.product_id].items()):
-            need = _round_quantity(material_id, qty * wo.quantity_ordered)
-            consumed = allocated = 0.0
-            if wo.status is WorkOrderStatus.COMPLETED:
-                consumed = need
-            elif wo.status in (WorkOrderStatus.IN_PROGRESS, WorkOrderStatus.PAUSED):
-                consumed = round(need * progress, 1)
-                allocated = round(need - consumed, 1)
-            elif wo.status is WorkOrderStatus.ASSIGNED and reserved:
-                allocated = need
-            out.append(
-                WorkOrderMaterial(
-                    wo.id, material_id, need, material_id in _CRITICAL, allocated, consumed
-                )
-            )
-    return out
-
-
 def _dependencies(rng: random.Random, work_orders: list[WorkOrder]) -> list[WorkOrderDependency]:
     """Some queued or assigned orders wait for orders due before them: acyclic by construction
     (a predecessor always comes earlier in due-date order)."""
@@ -398,48 +359,4 @@ def _dependencies(rng: random.Random, work_orders: list[WorkOrder]) -> list[Work
                     mandatory=rng.random() < 0.85,
                 )
             )
-    return out
-
-
-def _materials(
-    rng: random.Random, needs: list[WorkOrderMaterial], open_ids: set[str]
-) -> list[Material]:
-    """Stock covers what open orders reserved; safety stock is a few days of open demand; about
-    one material in ten is below it."""
-    allocated: dict[str, float] = {}
-    demand: dict[str, float] = {}
-    for n in needs:
-        allocated[n.material_id] = allocated.get(n.material_id, 0.0) + n.quantity_allocated
-        if n.work_order_id in open_ids:
-            left = n.quantity_required - n.quantity_consumed
-            demand[n.material_id] = demand.get(n.material_id, 0.0) + left
-    ids = [f"MAT-{m.code}" for m in MATERIALS]
-    short = set(rng.sample(ids, max(2, round(len(ids) * 0.1))))
-    out: list[Material] = []
-    for i, spec in enumerate(MATERIALS):
-        mid = ids[i]
-        daily = demand.get(mid, 0.0) / 14.0
-        safety = _round_quantity(mid, max(daily * 3.0, rng.uniform(5.0, 40.0)))
-        if mid in short:
-            available = safety * rng.uniform(0.1, 0.8)
-        else:
-            available = safety * rng.uniform(1.3, 4.0) + daily * rng.uniform(2.0, 10.0)
-        reserved = round(allocated.get(mid, 0.0), 3)
-        digits = 0 if spec.unit in ("EA", "BTL", "RL") else 1
-        out.append(
-            Material(
-                id=mid,
-                part_number=f"PN-{10010 + 10 * i}",
-                name=spec.name,
-                unit_of_measure=spec.unit,
-                category=spec.category,
-                on_hand=max(reserved, round(reserved + available, digits)),
-                allocated=reserved,
-                safety_stock=safety,
-                reorder_point=_round_quantity(mid, safety * 1.6),
-                standard_cost=spec.cost,
-                requires_fefo=spec.category in ("seals", "coatings", "welding", "consumables"),
-                is_hazardous=spec.hazardous,
-            )
-        )
     return out

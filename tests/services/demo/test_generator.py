@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import ast
 import re
+import sys
 from collections import Counter
 from datetime import UTC, datetime, time, timedelta, timezone
+from pathlib import Path
 
 import pytest
 
+import services.demo
 from domain.auth import Role
 from domain.errors import ValidationError
 from domain.model.people import OperatorStatus, ShiftAssignmentStatus
@@ -487,3 +491,25 @@ def test_large_plant() -> None:
     assert len({w.id for w in plant.work_orders}) == len(plant.work_orders)
     assert len({op.id for op in plant.operations}) == len(plant.operations)
     check_dependencies_acyclic(plant.dependencies)
+
+
+GENERATOR_MODULES = (
+    "alerts", "bom", "catalogue", "floor", "generator", "history", "layout", "names", "orders",
+    "plant", "rand", "size", "stock", "timelogs", "workforce", "zone_presets",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("module", GENERATOR_MODULES)
+def test_the_generator_imports_only_the_standard_library_and_domain(module: str) -> None:
+    path = Path(services.demo.__file__).parent / f"{module}.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module]
+        for name in names:
+            top = name.split(".")[0]
+            allowed = top in sys.stdlib_module_names or top in ("domain", "__future__")
+            assert allowed or name.startswith("services.demo."), f"{module} imports {name}"
+            assert name != "services.demo.loader"
