@@ -74,7 +74,14 @@ class PostgresServer:
             return
         subprocess.run(
             _as_server_user(
-                [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "immediate", "stop"]
+                [
+                    str(self.bindir / "pg_ctl"),
+                    "-D",
+                    str(self.root / "data"),
+                    "-m",
+                    "immediate",
+                    "stop",
+                ]
             ),
             capture_output=True,
             check=False,

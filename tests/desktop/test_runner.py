@@ -54,7 +54,8 @@ def test_force_sync_runs_inline(qtbot: Any) -> None:
     runner = ServiceRunner()
     with runner.force_sync():
         job = runner.query(lambda: threading.get_ident())
-    assert job.done and job.result == threading.get_ident()
+    assert job.done
+    assert job.result == threading.get_ident()
     runner.shutdown()
 
 
@@ -63,6 +64,7 @@ def test_jobs_after_shutdown_fail_cleanly(qtbot: Any) -> None:
     runner.shutdown()
     errors: list[BaseException] = []
     runner.query(lambda: 1).on_failure(errors.append)
-    assert errors and "shutting down" in str(errors[0])
+    assert errors
+    assert "shutting down" in str(errors[0])
     with pytest.raises(AssertionError):
         assert not errors

@@ -53,6 +53,10 @@ def seed_minimal(app: Any) -> None:
                 )
             )
         r.materials.add(Material("MAT-1", "PN-1", "Steel sheet", on_hand=100.0))
-        for name, role in (("admin", Role.ADMIN), ("lead", Role.SHIFT_LEAD), ("viewer", Role.VIEWER)):
+        for name, role in (
+            ("admin", Role.ADMIN),
+            ("lead", Role.SHIFT_LEAD),
+            ("viewer", Role.VIEWER),
+        ):
             r.users.add(User(name, name.title(), role))
         uow.commit()

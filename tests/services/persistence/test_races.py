@@ -154,7 +154,8 @@ def test_stock_cannot_be_reserved_twice(db_url: str, make_app: Any) -> None:
     assert isinstance(loser, RuleViolation | ConcurrentEdit), loser
     with app.uow(ADMIN) as uow:
         mat = uow.repos.materials.require("MAT-1")
-    assert mat.allocated == 60 and mat.available == 40
+    assert mat.allocated == 60
+    assert mat.available == 40
 
 
 @pytest.mark.postgres

@@ -36,8 +36,13 @@ def test_entities_round_trip(db_url: str, make_app: Any) -> None:
         )
         r.cameras.add(Camera("CAM-1", "Floor", "demo:clip.gif", loop=True))
         r.zones.add(
-            Zone("Z1", "CAM-1", "Station 1", ((0.1, 0.1), (0.5, 0.1), (0.5, 0.6)),
-                 zone_type=ZoneType.INSPECTION)
+            Zone(
+                "Z1",
+                "CAM-1",
+                "Station 1",
+                ((0.1, 0.1), (0.5, 0.1), (0.5, 0.6)),
+                zone_type=ZoneType.INSPECTION,
+            )
         )
         r.day_schedules.add(
             DaySchedule(date(2026, 11, 16), time(8), time(17), (BreakWindow(time(10), 15),))
@@ -110,8 +115,14 @@ def test_commit_writes_outbox_and_audit_in_one_transaction(db_url: str, make_app
         op = uow.repos.operators.require("OP-0002")
         op.set_status(OperatorStatus.BREAK, NOW)
         uow.repos.operators.update(op)
-        uow.audit("operator.status", "operator", op.id, {"status": "available"}, {"status": "break"},
-                  reason="lunch")
+        uow.audit(
+            "operator.status",
+            "operator",
+            op.id,
+            {"status": "available"},
+            {"status": "break"},
+            reason="lunch",
+        )
         uow.record(Change(Topic.OPERATOR, "status_changed", (op.id,), {"status": "break"}))
         uow.record(Change(Topic.OPERATOR, "noted", (op.id,)))
         events = uow.commit()
@@ -123,10 +134,19 @@ def test_commit_writes_outbox_and_audit_in_one_transaction(db_url: str, make_app
         (start + 2, Topic.OPERATOR, "noted", ("OP-0002",), "admin", "seat-1", "req-1"),
     ]
     with app.engine.connect() as conn:
-        row = conn.execute(select(audit_log).where(audit_log.c.request_id == "req-1")).mappings().one()
+        row = (
+            conn.execute(select(audit_log).where(audit_log.c.request_id == "req-1"))
+            .mappings()
+            .one()
+        )
     assert (row["user"], row["seat"], row["action"], row["reason"]) == (
-        "admin", "seat-1", "operator.status", "lunch")
-    assert row["before"] == {"status": "available"} and row["after"] == {"status": "break"}
+        "admin",
+        "seat-1",
+        "operator.status",
+        "lunch",
+    )
+    assert row["before"] == {"status": "available"}
+    assert row["after"] == {"status": "break"}
 
 
 def test_failed_transaction_leaves_no_outbox_row(db_url: str, make_app: Any) -> None:
@@ -175,7 +195,11 @@ def test_audit_rows_refuse_naive_datetimes(db_url: str, make_app: Any) -> None:
     with app.engine.begin() as conn, pytest.raises(StatementError, match="naive datetime"):
         conn.execute(
             insert(audit_log).values(
-                at=datetime(2026, 1, 1), user="u", seat="s", action="a", entity_type="t",
+                at=datetime(2026, 1, 1),
+                user="u",
+                seat="s",
+                action="a",
+                entity_type="t",
                 entity_id="1",
             )
         )
