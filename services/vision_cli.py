@@ -149,6 +149,9 @@ def _analyze(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     if spec.live and args.max_frames is None:
         raise CliError(f"{spec.describe()} is a live camera: give --max-frames N")
+    for path, what in ((args.counts_out, "--counts-out"), (args.tracks_out, "--tracks-out")):
+        if path is not None and not path.parent.exists():
+            raise CliError(f"{what} {path}: the folder {path.parent} does not exist")
     model = args.model or default_model()
     if not model.is_file():
         raise CliError(f"{model}: the bundled model is missing; give --model PATH")

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 import numpy as np
 
 from vision.latest import LatestValue
+from vision.rate import RateMeter
 from vision.sources import FrameReader, SourceError, SourceSpec, open_reader, parse_source
 from vision.types import SourceHealth
 
@@ -80,8 +81,7 @@ class CaptureThread:
         self._last_error: str | None = None
         self._last_frame_at: datetime | None = None
         self._nominal_fps: float | None = None
-        self._measured_fps: float | None = None
-        self._last_t: float | None = None
+        self._rate = RateMeter()
 
     # -- life cycle ----------------------------------------------------------------------
 
@@ -113,7 +113,7 @@ class CaptureThread:
             return SourceHealth(
                 source=self.spec.describe(),
                 connected=self._connected,
-                source_fps=self._measured_fps or self._nominal_fps,
+                source_fps=self._rate.rate() or self._nominal_fps,
                 analysed_fps=None,
                 frames_read=self._frames_read,
                 frames_analysed=0,
@@ -186,6 +186,8 @@ class CaptureThread:
             if image is None:
                 reader.close()
                 self._reader = None
+                if self._stop.is_set():
+                    return -1  # stopping: the reader was closed under us, not a failure
                 if self.spec.live:
                     self._fail(f"{self.spec.describe()}: the stream stopped delivering frames")
                     return seq
@@ -215,9 +217,5 @@ class CaptureThread:
         with self._lock:
             self._frames_read += 1
             self._last_frame_at = datetime.now(UTC)
-            if self._last_t is not None and now > self._last_t:
-                inst = 1.0 / (now - self._last_t)
-                prev = self._measured_fps
-                self._measured_fps = inst if prev is None else 0.9 * prev + 0.1 * inst
-            self._last_t = now
+            self._rate.tick(now)
             self._connected = True

@@ -15,7 +15,6 @@ import logging
 import queue
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from vision.analyzer import FrameAnalyzer
 from vision.capture import CaptureThread
 from vision.latest import LatestValue
 from vision.privacy import blur_people
+from vision.rate import RateMeter
 from vision.recorder import ObservationRecorder
 from vision.sources import SourceError, SourceSpec, open_reader, parse_source
 from vision.types import FrameObservation, SourceHealth, ZoneEvent
@@ -146,25 +146,6 @@ class LiveView:
     observation: FrameObservation
 
 
-class _Rate:
-    """Events per second over a sliding window."""
-
-    def __init__(self, window_s: float = 5.0) -> None:
-        self.window_s = window_s
-        self._times: deque[float] = deque()
-
-    def tick(self, now: float) -> None:
-        self._times.append(now)
-        while self._times and now - self._times[0] > self.window_s:
-            self._times.popleft()
-
-    def rate(self) -> float | None:
-        if len(self._times) < 2:
-            return None
-        span = self._times[-1] - self._times[0]
-        return (len(self._times) - 1) / span if span > 0 else None
-
-
 class LivePipeline:
     """Capture thread + analysis thread for one camera; ``start()`` / ``stop()``."""
 
@@ -187,7 +168,7 @@ class LivePipeline:
         self.latest: LatestValue[LiveView] = LatestValue()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._rate = _Rate()
+        self._rate = RateMeter()
         self._lock = threading.Lock()
         self._analysed = 0
         self._error: str | None = None

@@ -115,6 +115,10 @@ class ObservationRecorder:
             if a.zone_id in self.stats:
                 self.stats[a.zone_id].alerts += 1
         self._events(obs.events)
+        for v in obs.open_visits:
+            sl = self._open.get((v.zone_id, v.track_id))
+            if sl is not None and obs.t - sl.since_s >= self.log_interval_s:
+                self._slice(v.zone_id, v.track_id, sl, obs.t, v.active_s, v.idle_s)
         for p in obs.persons:
             for zone_id in p.counted_in:
                 sl = self._open.get((zone_id, p.track_id))
@@ -122,10 +126,6 @@ class ObservationRecorder:
                     sl.motion_sum += p.motion
                     sl.motion_n += 1
                     sl.box = p.box_xywh
-        for v in obs.open_visits:
-            sl = self._open.get((v.zone_id, v.track_id))
-            if sl is not None and obs.t - sl.since_s >= self.log_interval_s:
-                self._slice(v.zone_id, v.track_id, sl, obs.t, v.active_s, v.idle_s)
 
     def finish(self, events: Iterable[ZoneEvent]) -> None:
         """The closing events of :meth:`FrameAnalyzer.finish`."""

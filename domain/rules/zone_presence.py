@@ -27,6 +27,8 @@ from dataclasses import dataclass, field
 
 from domain.errors import ValidationError
 
+_EPS = 1e-6  # frame times are sums of 1/fps: 0.7 - 0.2 must count as 0.5
+
 
 @dataclass(frozen=True, slots=True)
 class PresenceRules:
@@ -231,7 +233,7 @@ class ZonePresence:
                     found = tr.cells[zone_id] = _Cell()
                 self._step(track_id, tr, zone_id, found, inside, t, produced)
             self._emit(tr, produced, events)
-            if not tr.confirmed and tr.last_seen - tr.first_seen >= self.rules.min_track_s:
+            if not tr.confirmed and tr.last_seen - tr.first_seen >= self.rules.min_track_s - _EPS:
                 tr.confirmed = True
                 events.extend(tr.held)
                 self._visits.extend(tr.held_visits)
@@ -248,7 +250,7 @@ class ZonePresence:
         if end is None:
             return events
         for track_id, tr in list(self._tracks.items()):
-            if not tr.confirmed and tr.last_seen - tr.first_seen < self.rules.min_track_s:
+            if not tr.confirmed and tr.last_seen - tr.first_seen < self.rules.min_track_s - _EPS:
                 self.ignored_tracks += 1
                 continue
             produced: list[PresenceEvent] = []
@@ -292,7 +294,7 @@ class ZonePresence:
             if not inside:
                 cell.phase = _Phase.OUTSIDE
                 cell.drop_pending()
-            elif t - cell.since >= rules.debounce_s:
+            elif t - cell.since >= rules.debounce_s - _EPS:
                 cell.phase = _Phase.INSIDE
                 cell.keep_pending()
                 out.append(
@@ -310,7 +312,7 @@ class ZonePresence:
         if inside:
             cell.phase = _Phase.INSIDE
             cell.keep_pending()
-        elif t - cell.left_at >= rules.grace_s:
+        elif t - cell.left_at >= rules.grace_s - _EPS:
             cell.drop_pending()
             out.append(self._close(track_id, zone_id, cell, cell.left_at, t))
 
@@ -364,11 +366,11 @@ class ZonePresence:
         if tr.last_sample is not None:
             return
         gone_for = t - tr.last_seen
-        if not tr.confirmed and gone_for > self.rules.grace_s:
+        if not tr.confirmed and gone_for > self.rules.grace_s + _EPS:
             self.ignored_tracks += 1
             del self._tracks[track_id]
             return
-        if gone_for > self.rules.grace_s and all(
+        if gone_for > self.rules.grace_s + _EPS and all(
             c.phase is _Phase.OUTSIDE for c in tr.cells.values()
         ):
             del self._tracks[track_id]
