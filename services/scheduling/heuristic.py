@@ -59,9 +59,8 @@ class Timeline:
         k = bisect.bisect_right(ends, t0)
         while True:
             prev_end = ends[k - 1] if k > 0 else t0
-            if prev_end < t0:
-                prev_end = t0
-            if k < n and starts[k] - prev_end < duration:
+            free_from = prev_end if prev_end > t0 else t0
+            if k < n and starts[k] - free_from < duration:
                 k += 1  # too small even before changeovers: the common case, keep it cheap
                 continue
             low = prev_end + setup.get((fams[k - 1], family), 0) if k > 0 else t0
@@ -97,18 +96,24 @@ def _earliest_slot(
     t: int,
     d: int,
     family: str | None,
+    preferred: int | None = None,
 ) -> tuple[int | None, int | None]:
-    """The earliest start >= t where the machine and (if needed) one candidate are both free."""
+    """The earliest start >= t where the machine and (if needed) one candidate are both free;
+    among candidates free equally early, ``preferred`` (the one of the previous plan) wins."""
     for _ in range(10_000):
         tm = machine.earliest(t, d, family)
         if tm is None:
             return None, None
         if not candidates:
             return tm, None
-        options = [(tp, k) for k in candidates if (tp := people[k].earliest(tm, d)) is not None]
+        options = [
+            (tp, k != preferred, k)
+            for k in candidates
+            if (tp := people[k].earliest(tm, d)) is not None
+        ]
         if not options:
             return None, None
-        tp, k = min(options)
+        tp, _, k = min(options)
         if tp == tm:
             return tm, k
         t = tp
@@ -242,7 +247,13 @@ def schedule_once(
                 else:
                     t = max(t, end[p] + lag - d)
             found, person = _earliest_slot(
-                machines[mode.machine], people, candidates, t, d, op.family
+                machines[mode.machine],
+                people,
+                candidates,
+                t,
+                d,
+                op.family,
+                prev.operator if prev is not None else None,
             )
             if found is None:
                 continue

@@ -101,16 +101,18 @@ def generate_plant(spec: PlantSpec | None = None) -> ProblemDto:
     for m in range(spec.work_centres):
         line = min(m // len(STATIONS), n_lines - 1)
         kind, skill = STATIONS[m % len(STATIONS)]
-        windows = _calendar(line < spec.three_shift_lines, spec.weeks)
+        windows = [(w, "off_shift") for w in _calendar(line < spec.three_shift_lines, spec.weeks)]
         for _ in range(spec.maintenance_per_centre):
             day = rng.randrange(spec.weeks * 5)
             start = (day // 5) * WEEK + (day % 5) * DAY + rng.choice((0, 2, 4, 6, 8)) * 60
-            windows.append((start, start + rng.choice((2, 3, 4, 6)) * 60))
+            windows.append(((start, start + rng.choice((2, 3, 4, 6)) * 60), "maintenance"))
+        windows.sort()
         machines.append(
             MachineDto(
                 id=f"L{line + 1}-{kind.upper()}-{m % len(STATIONS) + 1:02d}",
                 line=f"L{line + 1}",
-                unavailable=tuple(sorted(windows)),
+                unavailable=tuple(w for w, _ in windows),
+                kinds=tuple(k for _, k in windows),
             )
         )
         station_of.append((line, kind, skill))
@@ -128,6 +130,12 @@ def generate_plant(spec: PlantSpec | None = None) -> ProblemDto:
     for m, (line, kind, _) in enumerate(station_of):
         by_kind.setdefault((line, kind), []).append(m)
     kinds_in_order = list(dict.fromkeys(k for k, _ in STATIONS))
+    elsewhere = {
+        (line, kind): [
+            m for (ln, kd), ms in sorted(by_kind.items()) if kd == kind and ln != line for m in ms
+        ]
+        for (line, kind) in by_kind
+    }
 
     jobs: list[JobDto] = []
     remaining = spec.operations
@@ -154,12 +162,7 @@ def generate_plant(spec: PlantSpec | None = None) -> ProblemDto:
             modes = [ModeDto(home, base, cost=base)]
             if rng.random() < spec.alternative_share:
                 same_line = [m for m in own if m != home]
-                other_lines = [
-                    m
-                    for (ln, kd), ms in sorted(by_kind.items())
-                    if kd == kind and ln != line
-                    for m in ms
-                ]
+                other_lines = elsewhere[(line, kind)]
                 pool = same_line + rng.sample(other_lines, k=min(2, len(other_lines)))
                 for alt in rng.sample(pool, k=min(len(pool), rng.randint(1, 2))):
                     factor = 1.0 if alt in same_line else rng.choice((1.1, 1.2, 1.3, 1.5))

@@ -63,11 +63,13 @@ class LinkDto:
 
 @dataclass(frozen=True, slots=True)
 class MachineDto:
-    """A work centre; ``unavailable`` holds its off-shift, break and maintenance windows."""
+    """A work centre; ``unavailable`` holds its off-shift, break and maintenance windows
+    (``kinds``, when given, says which is which: a ``CalendarKind`` value per window)."""
 
     id: str
     line: str | None = None
     unavailable: tuple[Window, ...] = ()
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

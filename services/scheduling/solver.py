@@ -33,7 +33,8 @@ from services.scheduling.problem import (
 
 log = logging.getLogger(__name__)
 
-LARGE = 1000  # operations from which the model is "plant-sized" (cheaper presolve)
+LARGE = 1000  # operations from which the model is "plant-sized": no presolve
+PROBING_LIMIT = 5000  # variables from which presolve skips probing and symmetry detection
 
 Cancel = threading.Event | Callable[[], bool]
 ProgressCallback = Callable[[ProgressDto], None]
@@ -83,9 +84,14 @@ def _freeze(problem: ProblemDto, previous: Sequence[AssignmentDto], until: int) 
 
 def _horizon(flat: FlatProblem, options: SolveOptions, greedy_makespan: int | None) -> int:
     safe = safe_horizon(flat)
+    if options.previous is not None:
+        # repair wants operations near their old places, which may lie beyond what a packed
+        # plan needs: leave room for the old plan, the greedy repair and one more packed plan
+        old_end = max((a.end for a in options.previous), default=0)
+        return max(old_end, greedy_makespan or 0) + safe
     if not options.tight_horizon or greedy_makespan is None:
         return safe
-    if options.weights.makespan_only and options.previous is None:
+    if options.weights.makespan_only:
         return greedy_makespan  # no better plan ends later than a known plan
     # other objectives may trade makespan for tardiness or setups: leave room, but not forever
     return min(safe, 2 * greedy_makespan)
@@ -155,11 +161,15 @@ def solve(
     solver.parameters.num_workers = max(options.workers, 1)
     solver.parameters.random_seed = options.seed
     solver.parameters.log_search_progress = options.log_search
-    if flat.n >= LARGE:
-        # on plant-sized models, presolve probing and symmetry detection took more than 30 s
-        # here before the search even started; the search (LNS from the hint) does better
+    size = len(built.model.model_proto.variables)
+    if size >= PROBING_LIMIT:
+        # measured here: probing took 6 s of an 8 s limit on a 300-operation plant (15,000
+        # variables, mostly setup arcs) and over 30 s on the 5,000-operation one
         solver.parameters.cp_model_probing_level = 0
         solver.parameters.symmetry_level = 0
+    if flat.n >= LARGE:
+        # even without probing, presolve of the 5,000-operation plant took 15-25 s here;
+        # without it the search starts from the hint after about 2 s
         solver.parameters.cp_model_presolve = False
 
     progress: list[ProgressDto] = []
@@ -236,6 +246,15 @@ def solve(
             raise SchedulingError(
                 f"the plan for {problem.name} breaks {len(problems)} rule(s), first: {problems[0]}"
             )
+    metrics = compute_metrics(problem, plan, options.previous) if plan else None
+    if objective is None and metrics is not None and options.previous is None:
+        w = options.weights  # the greedy plan stands: its objective, from its figures
+        objective = float(
+            w.makespan * metrics.makespan
+            + w.tardiness * metrics.weighted_tardiness
+            + w.setup * metrics.total_setup
+            + w.cost * metrics.total_cost
+        )
     solve_seconds = time.perf_counter() - started
     lower_bound: int | None = built.lower_bound
     if options.weights.makespan_only and options.previous is None and bound is not None:
@@ -247,7 +266,7 @@ def solve(
         assignments=tuple(with_setups(problem, plan)),
         objective=objective,
         bound=bound,
-        metrics=compute_metrics(problem, plan, options.previous) if plan else None,
+        metrics=metrics,
         makespan_lower_bound=lower_bound if status is not SolveStatus.INFEASIBLE else None,
         solve_seconds=solve_seconds,
         first_solution_seconds=first_seconds,
