@@ -42,6 +42,7 @@ def card_ids(events: Iterable[ChangeEvent]) -> CardIds:
     machines: set[str] = set()
     wos: set[str] = set()
     allocs: set[int] = set()
+    materials: set[str] = set()
     everything = False
     for e in events:
         if e.topic in FULL_RELOAD_TOPICS:
@@ -51,6 +52,9 @@ def card_ids(events: Iterable[ChangeEvent]) -> CardIds:
             ops.update(e.data.get("operators", ()))
             machines.update(e.data.get("machines", ()))
             wos.update(e.data.get("work_orders", ()))
+            materials.update(e.data.get("materials", ()))
+        elif e.topic is Topic.MATERIAL:
+            materials.update(e.ids)
         elif e.topic is Topic.OPERATOR:
             ops.update(e.ids)
         elif e.topic is Topic.MACHINE:

@@ -26,6 +26,7 @@ from domain.rules.overlap import Booking
 from services.allocation.cards import (
     AllocationCard,
     BoardSnapshot,
+    CardIds,
     MachineCard,
     OperatorCard,
     WorkOrderCard,
@@ -116,6 +117,17 @@ class BoardState:
                 self.allocations[aid] = card
                 changed.add(card.key)
         return changed
+
+    def expand(self, ids: CardIds) -> CardIds:
+        """``ids`` plus the queued orders whose stock changed (their material lines)."""
+        if not ids.materials:
+            return ids
+        wos = {
+            w.id
+            for w in self.work_orders.values()
+            if any(m.material_id in ids.materials for m in w.materials)
+        }
+        return ids | CardIds(work_orders=frozenset(wos))
 
     def keys(self) -> Iterator[str]:
         for o in self.operators.values():

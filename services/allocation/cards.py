@@ -170,10 +170,21 @@ class CardIds:
     work_orders: frozenset[str] = frozenset()
     allocations: frozenset[int] = frozenset()
     everything: bool = False
+    materials: frozenset[str] = frozenset()  # stock changed: queued orders needing it
 
     def __bool__(self) -> bool:
         return self.everything or bool(
             self.operators or self.machines or self.work_orders or self.allocations
+        )
+
+    def __or__(self, other: CardIds) -> CardIds:
+        return CardIds(
+            self.operators | other.operators,
+            self.machines | other.machines,
+            self.work_orders | other.work_orders,
+            self.allocations | other.allocations,
+            self.everything or other.everything,
+            self.materials | other.materials,
         )
 
 

@@ -18,8 +18,10 @@ the rules still cannot double-book (SlotConflict).
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
 from domain.auth import Actor, Permission
@@ -31,7 +33,7 @@ from domain.model.allocation import (
     AllocationMethod,
     AllocationStatus,
 )
-from domain.model.people import Operator
+from domain.model.people import Operator, Shift
 from domain.model.plant import Machine
 from domain.model.work import WorkOrder, WorkOrderStatus
 from domain.rules.allocation import AllocationFacts, Verdict, check_allocation, skill_needs
@@ -90,8 +92,27 @@ def _retryable(exc: BaseException) -> bool:
 class AllocationService:
     """One per seat (thread-safe: each call opens its own unit of work)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, *, cache_seconds: float = 30.0) -> None:
         self.app = app
+        self._cache_seconds = cache_seconds
+        self._cached_at = -1e18
+        self._tz: tzinfo | None = None
+        self._shifts: dict[str, Shift] = {}
+        self._cache_lock = threading.Lock()
+
+    def _roster_basics(self, uow: UnitOfWork) -> tuple[tzinfo, dict[str, Shift]]:
+        """The plant's time zone and the shift types, read at most every ``cache_seconds``."""
+        with self._cache_lock:
+            if self._tz is None or time.monotonic() - self._cached_at > self._cache_seconds:
+                self._tz = F.plant_timezone(uow.conn)
+                self._shifts = F.load_shifts(uow.conn)
+                self._cached_at = time.monotonic()
+            return self._tz, self._shifts
+
+    def forget_cache(self) -> None:
+        """Re-read the shift types and the time zone on the next call (after a roster change)."""
+        with self._cache_lock:
+            self._tz = None
 
     # -- public API ------------------------------------------------------------------------
     def execute(
@@ -218,6 +239,7 @@ class AllocationService:
         )
         verdict.raise_if_invalid()
         keeper = StatusKeeper(uow, now)
+        keeper.known(wo, op, machine)
         if waiting is not None:
             # the machine waits for people on this very work order: the operator staffs it
             alloc = r.allocations.require(waiting.allocation_id, lock=True)
@@ -312,6 +334,7 @@ class AllocationService:
         )
         verdict.raise_if_invalid()
         keeper = StatusKeeper(uow, now)
+        keeper.known(*wos.values(), *ops.values(), *machines.values())
         released: list[int] = []
         for other_id in sorted(absorbed):
             other = r.allocations.require(other_id, lock=True)
@@ -399,6 +422,7 @@ class AllocationService:
         r.allocations.update(alloc)
         self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
         keeper = StatusKeeper(uow, now)
+        keeper.known(*wos.values(), *ops.values(), *machines.values())
         keeper.complete_work_order = isinstance(cmd, Complete) and cmd.work_order_done
         keeper.touch(
             operators=[alloc.operator_id],
@@ -449,9 +473,9 @@ class AllocationService:
         needs, eligible = skill_needs(ops, mf)
         of = None
         if op is not None:
-            tz = F.plant_timezone(conn)
+            tz, shifts = self._roster_basics(uow)
             roster = F.load_roster(conn, now, tz, [op.id])
-            of = F.operator_facts(op, roster.get(op.id, []), F.load_shifts(conn), now, tz)
+            of = F.operator_facts(op, roster.get(op.id, []), shifts, now, tz)
         needs_material = (
             F.load_material_needs(conn, [wo.id], lock=True).get(wo.id, ()) if materials else ()
         )

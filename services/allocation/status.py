@@ -10,15 +10,16 @@ import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.sql.schema import Table
 
-from domain.errors import RuleViolation
+from domain.errors import ConcurrentEdit, RuleViolation
 from domain.events import Change, Topic
 from domain.model.allocation import AllocationStatus
-from domain.model.people import OperatorStatus
-from domain.model.plant import MachineStatus
+from domain.model.people import Operator
+from domain.model.plant import Machine
 from domain.model.products import MaterialReservation
 from domain.model.work import WorkOrder, WorkOrderStatus
 from domain.rules.allocation import (
@@ -27,10 +28,20 @@ from domain.rules.allocation import (
     work_order_status_after,
 )
 from services.allocation import facts as F
-from services.persistence.tables import people, plant
+from services.persistence.tables import people, plant, work
 from services.persistence.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+def stale_entity(kind: str, entity: Any) -> ConcurrentEdit:
+    return ConcurrentEdit(
+        kind,
+        entity.id,
+        changed_by=getattr(entity, "updated_by", None),
+        seat=getattr(entity, "updated_seat", None),
+        at=getattr(entity, "updated_at", None),
+    )
 
 
 class StatusKeeper:
@@ -43,6 +54,9 @@ class StatusKeeper:
         self.materials: set[str] = set()
         self.allocations: set[int] = set()
         self.complete_work_order = False
+        self._operators: dict[str, Operator] = {}
+        self._machines: dict[str, Machine] = {}
+        self._work_orders: dict[str, WorkOrder] = {}
 
     def touch(
         self,
@@ -86,47 +100,89 @@ class StatusKeeper:
             self.materials.add(need.material_id)
 
     # -- statuses ------------------------------------------------------------------------------
-    def settle(self) -> None:
-        """Bring every touched operator, machine and work order in line with its allocations."""
-        conn = self.uow.conn
-        for op_id in sorted(self.operators):
-            held = F.resource_holdings(conn, operator_id=op_id, at=self.now)
-            active = any(s is AllocationStatus.ACTIVE for s in held)
-            self._set_status(people.operators, op_id, OperatorStatus, operator_status_after, active)
-        for m_id in sorted(self.machines):
-            held = F.resource_holdings(conn, machine_id=m_id, at=self.now)
-            running = any(s is AllocationStatus.ACTIVE for s in held)
-            self._set_status(plant.machines, m_id, MachineStatus, machine_status_after, running)
-        for wo_id in sorted(self.work_orders):
-            self._settle_work_order(wo_id)
+    def known(self, *entities: Any) -> None:
+        """Operators, machines and work orders this call has read and locked (saves reads)."""
+        for e in entities:
+            if isinstance(e, Operator):
+                self._operators[e.id] = e
+            elif isinstance(e, Machine):
+                self._machines[e.id] = e
+            elif isinstance(e, WorkOrder):
+                self._work_orders[e.id] = e
 
-    def _set_status(self, table: Table, key: str, enum: type, rule: object, flag: bool) -> None:
-        conn = self.uow.conn
-        row = conn.execute(select(table.c.status, table.c.version).where(table.c.id == key)).first()
-        if row is None:
+    def settle(self) -> None:
+        """Bring every touched operator, machine and work order in line with its allocations
+        (one read of the allocations that hold any of them)."""
+        a = work.allocations
+        conds = []
+        if self.operators:
+            conds.append(a.c.operator_id.in_(sorted(self.operators)))
+        if self.machines:
+            conds.append(a.c.machine_id.in_(sorted(self.machines)))
+        if self.work_orders:
+            conds.append(a.c.work_order_id.in_(sorted(self.work_orders)))
+        if not conds:
             return
-        current = enum(row.status)
-        new = rule(current, flag)  # type: ignore[operator]
-        if new is current:
-            return
+        rows = self.uow.conn.execute(
+            select(
+                a.c.operator_id,
+                a.c.machine_id,
+                a.c.work_order_id,
+                a.c.status,
+                a.c.expected_start,
+                a.c.expected_end,
+            ).where(a.c.status.in_(F.HOLDS), or_(*conds))
+        ).all()
+        now = self.now
+        active_ops: set[str] = set()
+        running: set[str] = set()
+        by_wo: dict[str, list[AllocationStatus]] = {}
+        for op_id, m_id, wo_id, status, start, end in rows:
+            by_wo.setdefault(wo_id, []).append(AllocationStatus(status))
+            if status != AllocationStatus.ACTIVE.value or start > now:
+                continue
+            if end is not None and end <= now:
+                continue
+            if op_id:
+                active_ops.add(op_id)
+            if m_id:
+                running.add(m_id)
+        for op_id in sorted(self.operators):
+            op = self._operators.get(op_id) or self.uow.repos.operators.require(op_id)
+            new = operator_status_after(op.status, op_id in active_ops)
+            if new is not op.status:
+                self._write_status(people.operators, op, new)
+        for m_id in sorted(self.machines):
+            m = self._machines.get(m_id) or self.uow.repos.machines.require(m_id)
+            new_m = machine_status_after(m.status, m_id in running)
+            if new_m is not m.status:
+                self._write_status(plant.machines, m, new_m)
+        for wo_id in sorted(self.work_orders):
+            self._settle_work_order(wo_id, by_wo.get(wo_id, []))
+
+    def _write_status(self, table: Table, entity: Any, status: Any) -> None:
+        """A versioned single-row update of the status (the row is locked by this call)."""
         actor = self.uow.actor
-        conn.execute(
+        result = self.uow.conn.execute(
             update(table)
-            .where(table.c.id == key, table.c.version == row.version)
+            .where(table.c.id == entity.id, table.c.version == entity.version)
             .values(
-                status=new.value,
+                status=status.value,
                 status_updated_at=self.now,
-                version=row.version + 1,
+                version=entity.version + 1,
                 updated_by=actor.user,
                 updated_seat=actor.seat,
                 updated_at=self.now,
             )
         )
+        if result.rowcount != 1:
+            raise stale_entity(table.name.rstrip("s"), entity)
+        entity.status = status
+        entity.version += 1
 
-    def _settle_work_order(self, wo_id: str) -> None:
+    def _settle_work_order(self, wo_id: str, holding: list[AllocationStatus]) -> None:
         r = self.uow.repos
-        wo = r.work_orders.require(wo_id)
-        holding = F.holding_statuses(self.uow.conn, wo_id)
+        wo = self._work_orders.get(wo_id) or r.work_orders.require(wo_id)
         target = work_order_status_after(wo.status, holding, wo.quantity_produced)
         if self.complete_work_order and not holding and not wo.status.is_closed:
             target = WorkOrderStatus.COMPLETED
@@ -147,24 +203,13 @@ class StatusKeeper:
 
     # -- change events ---------------------------------------------------------------------------
     def record(self, kind: str) -> None:
-        """The outbox rows of this call: the allocations (with the ids of everything they touch in
-        ``data``), and the operators, machines, work orders and materials whose cards changed."""
+        """One outbox row for the call: the allocations it changed as ``ids``, and in ``data``
+        the operators, machines, work orders and materials whose cards changed with them."""
         data = {
             "operators": sorted(self.operators),
             "machines": sorted(self.machines),
             "work_orders": sorted(self.work_orders),
+            "materials": sorted(self.materials),
         }
-        uow = self.uow
-        uow.record(
-            Change(Topic.ALLOCATION, kind, tuple(str(i) for i in sorted(self.allocations)), data)
-        )
-        if self.operators:
-            uow.record(Change(Topic.OPERATOR, "allocation_changed", tuple(sorted(self.operators))))
-        if self.machines:
-            uow.record(Change(Topic.MACHINE, "allocation_changed", tuple(sorted(self.machines))))
-        if self.work_orders:
-            uow.record(
-                Change(Topic.WORK_ORDER, "allocation_changed", tuple(sorted(self.work_orders)))
-            )
-        if self.materials:
-            uow.record(Change(Topic.MATERIAL, "reserved", tuple(sorted(self.materials))))
+        ids = tuple(str(i) for i in sorted(self.allocations))
+        self.uow.record(Change(Topic.ALLOCATION, kind, ids, data))

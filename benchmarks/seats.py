@@ -1,0 +1,135 @@
+"""Multi-seat consistency and latency: ``takt bench seats`` on real PostgreSQL + Redis.
+
+    .venv/bin/python benchmarks/seats.py                       # throwaway servers, 8 seats, 30 s
+    .venv/bin/python benchmarks/seats.py --seats 4 --duration 10
+    .venv/bin/python benchmarks/seats.py --database-url URL --redis-url URL
+
+Without URLs it starts a throwaway PostgreSQL and Redis (tests/servers.py: fsync off, as in the
+test run) and loads the demo plant. Targets of issue 3: propagation p99 < 100 ms and commit
+p99 < 25 ms on this machine; lost updates and double bookings 0; replaying the event log gives
+the database state. Figures go to the ``seats`` section of benchmarks/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._results import write_section  # noqa: E402
+from services.allocation.bench import run_bench  # noqa: E402
+
+TARGETS = {"propagation_p99_ms": 100.0, "commit_p99_ms": 25.0}
+
+
+def _servers() -> tuple[str, str, list[Any]]:
+    import psycopg
+
+    from tests.servers import start_postgres, start_redis
+
+    pg = start_postgres()
+    redis = start_redis()
+    with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+        conn.execute('CREATE DATABASE "takt_bench"')
+    return pg.url("takt_bench"), redis.url, [pg, redis]
+
+
+def _verdict(value: float | None, target: float) -> str:
+    if value is None:
+        return "no sample"
+    if value < target:
+        return f"met (< {target:g})"
+    return f"MISSED by {value - target:.1f} ms ({value / target:.1f}x the target)"
+
+
+def _body(f: dict[str, Any], args: argparse.Namespace, servers: str) -> str:
+    c, p = f["commit_ms"], f["propagation_ms"]
+    rows = [
+        (
+            "commit ms p50 / p99",
+            f"{c['p50']} / {c['p99']}",
+            _verdict(c["p99"], TARGETS["commit_p99_ms"]),
+        ),
+        (
+            "propagation ms p50 / p99",
+            f"{p['p50']} / {p['p99']}",
+            _verdict(p["p99"], TARGETS["propagation_p99_ms"]),
+        ),
+        (
+            "operations (committed / conflicts / other refusals)",
+            f"{f['operations']} ({f['committed']} / {f['conflicts']} / {f['rejected']})",
+            "",
+        ),
+        ("lost updates", str(f["lost_updates"]), "must be 0"),
+        ("double bookings", str(f["double_bookings"]), "must be 0"),
+        ("replay of the event log matches the table", str(f["replay_matches"]), "must be true"),
+        (
+            "propagation samples / never applied",
+            f"{f['propagation_samples']} / {f['propagation_missed']}",
+            "",
+        ),
+    ]
+    table = "| figure | value | target |\n|---|---|---|\n" + "\n".join(
+        f"| {a} | {b} | {c_} |" for a, b, c_ in rows
+    )
+    return (
+        f"{args.seats} seat processes, {args.rate:g} operations/s in total, {args.duration:g} s, "
+        f"{f['conflicting_seats']} seats on the same {3} operators; {servers}; "
+        f"{os.cpu_count()} cores shared with other work.\n\n{table}\n\n"
+        f"Refusals by reason: `{json.dumps(f['refusals'], sort_keys=True)}`.\n"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--database-url")
+    ap.add_argument("--redis-url")
+    ap.add_argument("--seats", type=int, default=8)
+    ap.add_argument("--rate", type=float, default=50.0)
+    ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    args = ap.parse_args()
+    owned: list[Any] = []
+    if args.database_url and args.redis_url:
+        db, redis, servers = args.database_url, args.redis_url, "given PostgreSQL and Redis"
+    else:
+        db, redis, owned = _servers()
+        servers = "throwaway PostgreSQL 15 (fsync off) and Redis started by the benchmark"
+    started = time.perf_counter()
+    try:
+        figures = run_bench(
+            db,
+            redis,
+            seats=args.seats,
+            rate=args.rate,
+            duration=args.duration,
+            progress=lambda text: print(f"  {text}", file=sys.stderr),
+        )
+    finally:
+        for server in owned:
+            if hasattr(server, "destroy"):
+                server.destroy()
+            else:
+                server.stop()
+    print(json.dumps(figures, indent=2, default=str))
+    print(f"(took {time.perf_counter() - started:.0f} s)", file=sys.stderr)
+    if not args.no_write:
+        cmd = (
+            f"benchmarks/seats.py --seats {args.seats} --rate {args.rate:g} "
+            f"--duration {args.duration:g}"
+        )
+        write_section(
+            "seats", "Multi-seat allocation (takt bench seats)", cmd, _body(figures, args, servers)
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

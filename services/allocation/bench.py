@@ -1,0 +1,424 @@
+"""``takt bench seats``: N seat processes on one PostgreSQL + Redis, allocating at once.
+
+Each seat is a separate process with its own service stack, change-feed subscriber and board
+state (the plain-Python state the desktop board wraps). Seats allocate, reassign and release
+operators the way the board does (a drop planned on the seat's own board, then the service
+call). Half of the seats deliberately share a few "hot" operators and act on what their board
+shows, so they collide; the others each work on operators of their own.
+
+Measured:
+
+- ``commit_ms``: the duration of each committed service call (validation, writes, commit);
+- ``propagation_ms``: from the commit on seat A (the change event's timestamp, taken inside the
+  committing transaction) to the moment seat B has re-read the changed cards into its board;
+- ``conflicts``: calls refused because another seat got there first (stale version, busy,
+  overlap, slot conflict); ``rejected``: refused by another rule (e.g. a break started);
+- ``lost_updates``: acknowledged writes missing from the event log, two writers acknowledged for
+  the same allocation version, or an event not starting from the state the one before left;
+- ``double_bookings``: operators or machines held twice at once, now (the table) or at any moment
+  (the event log's timeline);
+- ``replay_matches``: replaying the event log gives exactly the allocations table.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import queue
+import random
+import statistics
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from domain.auth import Actor, Role
+from domain.errors import ConcurrentEdit, DomainError, NotFound, RuleViolation, SlotConflict
+from domain.events import ChangeEvent
+from domain.rules.allocation import Verdict
+from domain.rules.overlap import Booking, double_bookings
+from services.allocation.board_queries import board_delta, board_snapshot, card_ids
+from services.allocation.board_state import POOL, BoardState, Plan
+from services.allocation.facts import load_bookings
+from services.allocation.replay import replay_check
+from services.allocation.service import AllocationService
+from services.persistence.tables import work
+
+log = logging.getLogger(__name__)
+
+CONFLICT_CODES = frozenset(
+    {
+        "operator_busy",
+        "machine_busy",
+        "allocation_overlap",
+        "allocation_closed",
+        "allocation_status",
+        "nothing_changes",
+    }
+)
+HOT_OPERATORS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class SeatPlan:
+    index: int
+    name: str
+    database_url: str
+    redis_url: str
+    operators: tuple[str, ...]
+    conflicting: bool
+    interval: float  # seconds between two operations of this seat
+    duration: float
+    seed: int
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def classify(exc: BaseException) -> str:
+    if isinstance(exc, ConcurrentEdit | SlotConflict | NotFound):
+        return "conflict"
+    if isinstance(exc, RuleViolation) and {v.code for v in exc.violations} <= CONFLICT_CODES:
+        return "conflict"
+    return "rejected"
+
+
+# -- one seat (runs in its own process) --------------------------------------------------------
+def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) -> None:
+    """A seat: its own stack, subscriber and board; acts until the duration is over, then waits
+    until its board has applied everything up to ``final_seq`` and reports."""
+    from services.bootstrap import bootstrap
+    from services.config import load_config
+
+    logging.basicConfig(level=logging.WARNING)
+    config = load_config(
+        database_url=plan.database_url, redis_url=plan.redis_url, seat=plan.name, user="lead"
+    )
+    app = bootstrap(config)
+    actor = Actor("lead", Role.SHIFT_LEAD, plan.name, source="api")
+    service = AllocationService(app)
+    state = BoardState()
+    lock = threading.Lock()
+    applied: dict[int, float] = {}  # seq of another seat's event -> when this board had it
+    handled = [0]
+
+    def on_events(events: list[ChangeEvent]) -> None:
+        with lock:
+            ids = state.expand(card_ids(events))
+        delta = board_delta(app.engine, datetime.now(UTC), ids) if ids else None
+        with lock:
+            if delta is not None:
+                state.apply(delta)
+            t = time.time()
+            for e in events:
+                if e.seat != plan.name:
+                    applied[e.seq] = t - e.at.timestamp()
+            handled[0] = max(handled[0], events[-1].seq)
+
+    with lock:
+        state.load(board_snapshot(app.engine, datetime.now(UTC)))
+    sub = app.subscribe(on_events, poll_interval=1.0)
+    app.feed.announce(plan.name, "lead")
+    rng = random.Random(plan.seed)
+    commits: list[float] = []
+    acked: list[tuple[int, int]] = []
+    counts = {"operations": 0, "committed": 0, "conflicts": 0, "rejected": 0, "idle": 0}
+    errors: dict[str, int] = {}
+    out.put(("ready", plan.index))
+    go.wait()
+    start = time.monotonic()
+    tick = start + (0.0 if plan.conflicting else rng.random() * plan.interval)
+    while time.monotonic() - start < plan.duration:
+        delay = tick - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        tick += plan.interval
+        with lock:
+            choice = _choose(state, plan, rng)
+        if choice is None:
+            counts["idle"] += 1
+            continue
+        counts["operations"] += 1
+        t0 = time.perf_counter()
+        try:
+            assert choice.command is not None
+            result = service.execute(actor, choice.command)
+        except DomainError as exc:
+            kind = classify(exc)
+            counts["conflicts" if kind == "conflict" else "rejected"] += 1
+            errors[exc.code] = errors.get(exc.code, 0) + 1
+            continue
+        commits.append((time.perf_counter() - t0) * 1000)
+        counts["committed"] += 1
+        acked.append((result.allocation_id, result.version))
+    out.put(("done", plan.index))
+    deadline = time.monotonic() + 60
+    finish.wait(60)
+    while handled[0] < final_seq.value and time.monotonic() < deadline:
+        time.sleep(0.05)
+    sub.stop()
+    app.close()
+    out.put(
+        (
+            "result",
+            plan.index,
+            {
+                "counts": counts,
+                "errors": errors,
+                "commit_ms": commits,
+                "applied": applied,
+                "acked": acked,
+                "handled": handled[0],
+                "reconnects": sub.reconnects,
+            },
+        )
+    )
+
+
+def _choose(state: BoardState, plan: SeatPlan, rng: random.Random) -> Plan | None:
+    """A random allocate, reassign or release of one of this seat's operators, planned on the
+    seat's board like a drop (conflicting seats act on what their board shows, stale or not)."""
+    ops = list(plan.operators)
+    rng.shuffle(ops)
+    for op_id in ops:
+        op = state.operators.get(op_id)
+        if op is None or op.shift is None:
+            continue
+        if op.allocation_id is not None and rng.random() < 0.4:
+            p = state.plan(op.key, POOL)
+            if p.ok:
+                return p
+        targets = list(state.work_orders.values())
+        rng.shuffle(targets)
+        for wo in targets[:40]:
+            p = state.plan(op.key, wo.key)
+            if p.ok:
+                return p
+            if (
+                plan.conflicting
+                and p.command is not None
+                and p.verdict.codes
+                and set(p.verdict.codes) <= CONFLICT_CODES
+            ):
+                return Plan(p.source, p.target, p.command, Verdict(), p.description)
+    return None
+
+
+# -- the conductor -----------------------------------------------------------------------------
+def _operators_for_bench(engine: Engine) -> list[str]:
+    """Operators on shift, not on a break, who may take at least one waiting work order."""
+    state = BoardState()
+    state.load(board_snapshot(engine, datetime.now(UTC)))
+    good: list[str] = []
+    for op in state.operators.values():
+        if op.shift is None or op.shift.on_break or op.shift.absent:
+            continue
+        if any(state.plan(op.key, w.key).ok for w in state.work_orders.values()):
+            good.append(op.id)
+    return sorted(good)
+
+
+def _timeline_double_bookings(engine: Engine) -> int:
+    """Holds of one operator or machine that overlapped at any moment, from the event log."""
+    t = work.allocation_change_events
+    holds: dict[int, tuple[datetime, dict[str, Any]]] = {}
+    intervals: list[Booking] = []
+    with engine.connect().execution_options(read_only=True) as conn:
+        rows = conn.execute(select(t.c.allocation_id, t.c.at, t.c.new_state).order_by(t.c.id)).all()
+    for aid, at, new in rows:
+        prev = holds.pop(int(aid), None)
+        if prev is not None:
+            since, state = prev
+            intervals.append(_interval(int(aid), state, since, at))
+        if new and new.get("status") in ("active", "paused"):
+            holds[int(aid)] = (at, new)
+    for aid, (since, state) in holds.items():
+        intervals.append(_interval(aid, state, since, None))
+    return len(double_bookings([b for b in intervals if b.end is None or b.end > b.start]))
+
+
+def _interval(aid: int, state: dict[str, Any], since: datetime, until: datetime | None) -> Booking:
+    return Booking(
+        allocation_id=aid,
+        work_order_id=str(state.get("work_order_id")),
+        work_order_number=str(state.get("work_order_id")),
+        start=since,
+        end=until,
+        operator_id=state.get("operator_id"),
+        machine_id=state.get("machine_id"),
+    )
+
+
+def run_bench(
+    database_url: str,
+    redis_url: str,
+    *,
+    seats: int = 8,
+    rate: float = 50.0,
+    duration: float = 30.0,
+    conflict_share: float = 0.5,
+    seed: int = 7,
+    progress: Any = None,
+) -> dict[str, Any]:
+    """Run the seats and return the figures (see the module docstring)."""
+    from services.bootstrap import bootstrap
+    from services.config import load_config
+    from services.demo.loader import is_empty, load_demo
+    from services.messaging.outbox import latest_seq
+
+    say = progress or (lambda text: log.info(text))
+    app = bootstrap(load_config(database_url=database_url, redis_url=redis_url), upgrade=True)
+    try:
+        if is_empty(app):
+            say("loading the demo plant into the empty database")
+            load_demo(app)
+        operators = _operators_for_bench(app.engine)
+        if len(operators) < 2:
+            raise RuntimeError(
+                f"only {len(operators)} operator(s) on shift can take work now: "
+                "the bench needs at least 2 (load the demo plant again to refresh its roster)"
+            )
+        n_conflicting = round(seats * conflict_share)
+        hot = tuple(operators[:HOT_OPERATORS])
+        rest = operators[HOT_OPERATORS:] or operators
+        n_own = max(seats - n_conflicting, 1)
+        plans = [
+            SeatPlan(
+                index=i,
+                name=f"bench-{i + 1}",
+                database_url=database_url,
+                redis_url=redis_url,
+                operators=hot if i < n_conflicting else tuple(rest[(i - n_conflicting) :: n_own]),
+                conflicting=i < n_conflicting,
+                interval=seats / rate,
+                duration=duration,
+                seed=seed * 1000 + i,
+            )
+            for i in range(seats)
+        ]
+        first_seq = latest_seq(app.engine)
+        ctx = mp.get_context("spawn")
+        go = ctx.Event()
+        finish = ctx.Event()
+        final = ctx.Value("q", 0)
+        out = ctx.Queue()
+        procs = [ctx.Process(target=seat_main, args=(p, go, finish, final, out)) for p in plans]
+        for p in procs:
+            p.start()
+        _wait(out, "ready", seats, 120)
+        say(f"{seats} seats ready; running for {duration:g} s at {rate:g} operations/s")
+        go.set()
+        _wait(out, "done", seats, duration + 120)
+        final.value = latest_seq(app.engine)
+        finish.set()
+        results = _wait(out, "result", seats, 120)
+        for p in procs:
+            p.join(30)
+        say("checking the database")
+        return _figures(app.engine, plans, results, first_seq, final.value, rate, duration)
+    finally:
+        app.close()
+
+
+def _wait(out: Any, kind: str, n: int, timeout: float) -> dict[int, Any]:
+    got: dict[int, Any] = {}
+    deadline = time.monotonic() + timeout
+    while len(got) < n:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RuntimeError(f"only {len(got)} of {n} seats reported {kind!r} in time")
+        try:
+            msg = out.get(timeout=left)
+        except queue.Empty:
+            continue
+        if msg[0] == kind:
+            got[msg[1]] = msg[2] if len(msg) > 2 else None
+    return got
+
+
+def _figures(
+    engine: Engine,
+    plans: list[SeatPlan],
+    results: dict[int, Any],
+    first_seq: int,
+    final_seq: int,
+    rate: float,
+    duration: float,
+) -> dict[str, Any]:
+    from services.messaging.outbox import events_after
+
+    commits = [ms for r in results.values() for ms in r["commit_ms"]]
+    events = []
+    last = first_seq
+    while True:
+        batch = events_after(engine, last)
+        if not batch:
+            break
+        events.extend(batch)
+        last = batch[-1].seq
+    propagation: list[float] = []
+    missed = 0
+    for e in events:
+        for p in plans:
+            if p.name == e.seat:
+                continue
+            lag = results[p.index]["applied"].get(e.seq)
+            if lag is None:
+                missed += 1
+            else:
+                propagation.append(lag * 1000)
+    acked = [tuple(x) for r in results.values() for x in r["acked"]]
+    t = work.allocation_change_events
+    with engine.connect().execution_options(read_only=True) as conn:
+        logged = {
+            (int(aid), int((new or {}).get("version") or 0))
+            for aid, new in conn.execute(select(t.c.allocation_id, t.c.new_state))
+        }
+        now_holding = load_bookings(conn, everything=True)
+    missing = sum(1 for a in acked if a not in logged)
+    duplicates = len(acked) - len(set(acked))
+    check = replay_check(engine)
+    totals: dict[str, int] = {}
+    errors: dict[str, int] = {}
+    for r in results.values():
+        for k, v in r["counts"].items():
+            totals[k] = totals.get(k, 0) + v
+        for k, v in r["errors"].items():
+            errors[k] = errors.get(k, 0) + v
+    return {
+        "commit_ms": {
+            "p50": round(statistics.median(commits), 2) if commits else None,
+            "p99": round(percentile(commits, 99), 2) if commits else None,
+        },
+        "propagation_ms": {
+            "p50": round(statistics.median(propagation), 2) if propagation else None,
+            "p99": round(percentile(propagation, 99), 2) if propagation else None,
+        },
+        "operations": totals.get("operations", 0),
+        "conflicts": totals.get("conflicts", 0),
+        "lost_updates": missing + duplicates + check.chain_breaks,
+        "double_bookings": len(double_bookings(now_holding)) + _timeline_double_bookings(engine),
+        "replay_matches": check.matches,
+        "committed": totals.get("committed", 0),
+        "rejected": totals.get("rejected", 0),
+        "refusals": errors,
+        "seats": len(plans),
+        "conflicting_seats": sum(p.conflicting for p in plans),
+        "rate": rate,
+        "duration_s": duration,
+        "events": len(events),
+        "propagation_samples": len(propagation),
+        "propagation_missed": missed,
+        "final_seq": final_seq,
+        "feed_reconnects": sum(r["reconnects"] for r in results.values()),
+    }
