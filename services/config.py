@@ -110,6 +110,7 @@ def read_config_file(paths: Paths) -> dict[str, Any]:
 
 def write_config_file(paths: Paths, values: dict[str, Any]) -> Path:
     """Save settings (never a password: those go to the OS keyring, see services/secrets.py)."""
+    values = _keep_password_out(values)
     paths.config.mkdir(parents=True, exist_ok=True)
     current = read_config_file(paths)
     current.update({k: v for k, v in values.items()})
@@ -117,6 +118,23 @@ def write_config_file(paths: Paths, values: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(current, indent=2, sort_keys=True), encoding="utf-8")
     tmp.replace(paths.config_file)
     return paths.config_file
+
+
+def _keep_password_out(values: dict[str, Any]) -> dict[str, Any]:
+    """A database URL with a password: the password goes to the keyring (or nowhere), never
+    into the file."""
+    url = values.get("database_url")
+    if not url:
+        return values
+    from services.secrets import split_password, store_database_password
+
+    bare, password = split_password(str(url))
+    if password is None:
+        return values
+    result = store_database_password(bare, password)
+    if not result.stored:
+        log.warning("the database password was not saved: %s", result.message)
+    return {**values, "database_url": bare}
 
 
 def load_config(

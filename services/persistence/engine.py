@@ -12,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from services.config import redact_url
 from services.errors import ConfigurationError, DatabaseUnavailable
+from services.secrets import fill_database_password
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def make_engine(
     """An engine for ``raw_url``. With ``create=False`` a missing SQLite file is an error
     (a typo in a path must not silently make a new, empty database)."""
     url = normalise_url(raw_url)
+    url = fill_database_password(url)  # a password kept in the OS keyring (services/secrets.py)
     try:
         if url.get_backend_name() == "sqlite":
             if not create and url.database not in (None, "", ":memory:"):
