@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from typing import Any
 
 from services.cli.common import CliError, emit
@@ -12,6 +13,9 @@ from services.errors import ServiceError
 from services.persistence import migrate
 from services.persistence.engine import check_connection, make_engine
 from services.queries.counts import plant_counts
+
+# Feature modules that add actions to `takt db` with register_db_actions(db_sub, parents).
+DB_ACTION_MODULES: tuple[str, ...] = ("services.operations.cli",)  # backup, restore
 
 
 def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
@@ -25,6 +29,8 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
     up.set_defaults(handler=_upgrade)
     st = db_sub.add_parser("status", parents=[parents], help="show the schema version")
     st.set_defaults(handler=_status)
+    for name in DB_ACTION_MODULES:  # more `takt db` actions from feature modules
+        importlib.import_module(name).register_db_actions(db_sub, parents)
 
     info = sub.add_parser(
         "info", parents=[parents], help="what database this seat uses and what it holds"
