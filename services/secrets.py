@@ -123,7 +123,8 @@ def split_password(url: str) -> tuple[str, str | None]:
     parsed = _parse(url)
     if parsed is None or parsed.password is None:
         return url.strip(), None
-    bare = parsed.set(password=None).render_as_string(hide_password=False)
+    # URL.set() treats None as "unchanged"; URL is a NamedTuple, so _replace drops it.
+    bare = parsed._replace(password=None).render_as_string(hide_password=False)
     return bare, str(parsed.password)
 
 

@@ -198,6 +198,8 @@ def restore_database(
         finally:
             dest.close()
     except sqlite3.OperationalError as exc:
+        if previous is not None:  # nothing was replaced: no copy to keep
+            previous.unlink(missing_ok=True)
         if "locked" in str(exc) or "busy" in str(exc):
             raise BackupError(
                 f"{db} is in use: close Takt Control Room (and takt commands) on this computer, "
@@ -205,6 +207,8 @@ def restore_database(
             ) from exc
         raise BackupError(f"the restore into {db} failed: {exc}") from exc
     except sqlite3.Error as exc:
+        if previous is not None:
+            previous.unlink(missing_ok=True)
         raise BackupError(f"the restore into {db} failed: {exc}") from exc
     finally:
         src.close()
