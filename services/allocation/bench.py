@@ -42,7 +42,7 @@ from domain.errors import ConcurrentEdit, DomainError, NotFound, RuleViolation, 
 from domain.events import ChangeEvent
 from domain.rules.allocation import Verdict
 from domain.rules.overlap import Booking, double_bookings
-from services.allocation.board_queries import board_delta, board_snapshot, card_ids
+from services.allocation.board_queries import BoardReader, board_snapshot, card_ids
 from services.allocation.board_state import POOL, BoardState, Plan
 from services.allocation.facts import load_bookings
 from services.allocation.replay import replay_check
@@ -108,6 +108,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
     actor = Actor("lead", Role.SHIFT_LEAD, plan.name, source="api")
     service = AllocationService(app)
     state = BoardState()
+    reader = BoardReader(app.engine)
     lock = threading.Lock()
     applied: dict[int, float] = {}  # seq of another seat's event -> when this board had it
     handled = [0]
@@ -115,7 +116,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
     def on_events(events: list[ChangeEvent]) -> None:
         with lock:
             ids = state.expand(card_ids(events))
-        delta = board_delta(app.engine, datetime.now(UTC), ids) if ids else None
+        delta = reader.delta(datetime.now(UTC), ids) if ids else None
         with lock:
             if delta is not None:
                 state.apply(delta)
@@ -126,7 +127,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
             handled[0] = max(handled[0], events[-1].seq)
 
     with lock:
-        state.load(board_snapshot(app.engine, datetime.now(UTC)))
+        state.load(reader.snapshot(datetime.now(UTC)))
     sub = app.subscribe(on_events, poll_interval=1.0)
     app.feed.announce(plan.name, "lead")
     rng = random.Random(plan.seed)

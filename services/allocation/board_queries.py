@@ -7,6 +7,7 @@ batch of change events names the operators, machines, work orders and allocation
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
@@ -271,52 +272,82 @@ def work_order_cards(
     return out
 
 
-def board_snapshot(
-    engine: Engine, at: datetime, *, max_work_orders: int = MAX_WORK_ORDERS
-) -> BoardSnapshot:
-    """The whole board at ``at``: active operators and machines, open work orders (those held
-    by an allocation and the most urgent others), and the allocations that hold resources."""
-    with engine.connect().execution_options(read_only=True) as conn:
-        tz = F.plant_timezone(conn)
-        shifts = F.load_shifts(conn)
-        allocs = allocation_cards(conn, all_holding=True)
+class BoardReader:
+    """Reads the board for one seat, keeping the plant's time zone, shift types and lines
+    (which change rarely) between reads; a full snapshot reads them again."""
+
+    def __init__(self, engine: Engine, *, max_work_orders: int = MAX_WORK_ORDERS) -> None:
+        self.engine = engine
+        self.max_work_orders = max_work_orders
+        self._basics: tuple[tzinfo, dict[str, Shift], tuple[tuple[str, str], ...]] | None = None
+        self._lock = threading.Lock()
+
+    def _read_basics(
+        self, conn: Connection
+    ) -> tuple[tzinfo, dict[str, Shift], tuple[tuple[str, str], ...]]:
         lines = tuple(
             (r.id, r.name)
             for r in conn.execute(select(plant.lines.c.id, plant.lines.c.name).order_by("id"))
         )
-        return BoardSnapshot(
-            at=at,
-            operators=tuple(operator_cards(conn, at, tz, shifts, None, allocs)),
-            machines=tuple(machine_cards(conn, None, allocs, at)),
-            work_orders=tuple(work_order_cards(conn, at, None, allocs, max_work_orders)),
-            allocations=tuple(allocs),
-            lines=lines,
-        )
+        basics = (F.plant_timezone(conn), F.load_shifts(conn), lines)
+        with self._lock:
+            self._basics = basics
+        return basics
+
+    def snapshot(self, at: datetime) -> BoardSnapshot:
+        """The whole board at ``at``: active operators and machines, open work orders (those
+        held by an allocation and the most urgent others), and the allocations that hold
+        resources."""
+        with self.engine.connect().execution_options(read_only=True) as conn:
+            tz, shifts, lines = self._read_basics(conn)
+            allocs = allocation_cards(conn, all_holding=True)
+            return BoardSnapshot(
+                at=at,
+                operators=tuple(operator_cards(conn, at, tz, shifts, None, allocs)),
+                machines=tuple(machine_cards(conn, None, allocs, at)),
+                work_orders=tuple(work_order_cards(conn, at, None, allocs, self.max_work_orders)),
+                allocations=tuple(allocs),
+                lines=lines,
+            )
+
+    def delta(self, at: datetime, ids: CardIds) -> BoardSnapshot:
+        """Only the cards named in ``ids`` (and the allocations that hold them)."""
+        if ids.everything:
+            return self.snapshot(at)
+        with self.engine.connect().execution_options(read_only=True) as conn:
+            with self._lock:
+                basics = self._basics
+            tz, shifts, _lines = basics or self._read_basics(conn)
+            allocs = allocation_cards(
+                conn,
+                ids=ids.allocations,
+                operators=ids.operators,
+                machines=ids.machines,
+                work_orders=ids.work_orders,
+            )
+            return BoardSnapshot(
+                at=at,
+                operators=tuple(operator_cards(conn, at, tz, shifts, ids.operators, allocs))
+                if ids.operators
+                else (),
+                machines=tuple(machine_cards(conn, ids.machines, allocs, at))
+                if ids.machines
+                else (),
+                work_orders=tuple(work_order_cards(conn, at, ids.work_orders, allocs, 0))
+                if ids.work_orders
+                else (),
+                allocations=tuple(allocs),
+                asked=ids,
+            )
+
+
+def board_snapshot(
+    engine: Engine, at: datetime, *, max_work_orders: int = MAX_WORK_ORDERS
+) -> BoardSnapshot:
+    """The whole board at ``at`` (see :meth:`BoardReader.snapshot`)."""
+    return BoardReader(engine, max_work_orders=max_work_orders).snapshot(at)
 
 
 def board_delta(engine: Engine, at: datetime, ids: CardIds) -> BoardSnapshot:
-    """Only the cards named in ``ids`` (and the allocations that hold them)."""
-    if ids.everything:
-        return board_snapshot(engine, at)
-    with engine.connect().execution_options(read_only=True) as conn:
-        allocs = allocation_cards(
-            conn,
-            ids=ids.allocations,
-            operators=ids.operators,
-            machines=ids.machines,
-            work_orders=ids.work_orders,
-        )
-        tz = F.plant_timezone(conn)
-        shifts = F.load_shifts(conn) if ids.operators else {}
-        return BoardSnapshot(
-            at=at,
-            operators=tuple(operator_cards(conn, at, tz, shifts, ids.operators, allocs))
-            if ids.operators
-            else (),
-            machines=tuple(machine_cards(conn, ids.machines, allocs, at)) if ids.machines else (),
-            work_orders=tuple(work_order_cards(conn, at, ids.work_orders, allocs, 0))
-            if ids.work_orders
-            else (),
-            allocations=tuple(allocs),
-            asked=ids,
-        )
+    """Only the cards named in ``ids`` (see :meth:`BoardReader.delta`)."""
+    return BoardReader(engine).delta(at, ids)
