@@ -291,7 +291,7 @@ def greedy_schedule(
     started = time.perf_counter()
     if previous is not None:
         rules = ["repair"]
-    elif weights.tardiness and not weights.makespan:
+    elif weights.tardiness:
         rules = ["edd", "est", "mwkr"]
     else:
         rules = ["est", "mwkr", "edd"]

@@ -43,6 +43,9 @@ class ModelOptions:
     full_circuit_limit: int = 40  # candidates per machine up to which every arc is modelled
     setup_neighbours: int = 4  # otherwise: arcs to this many neighbours in the reference plan
     tight_domains: bool = True
+    # per operation (flat index): (earliest start, latest start, earliest end, latest end),
+    # None where free; the large-neighbourhood search fixes a window's edges with these
+    bounds: Mapping[int, tuple[int | None, int | None, int | None, int | None]] | None = None
 
 
 @dataclass(slots=True)
@@ -53,6 +56,7 @@ class BuiltModel:
     start: list[Any]
     modes: list[list[Any]]  # per operation, one presence literal per mode (or True)
     people: list[dict[int, Any]]  # per operation, operator -> presence literal
+    end: list[Any]
     makespan: Any
     lower_bound: int
     objective_terms: int = 0
@@ -183,6 +187,16 @@ def build_model(flat: FlatProblem, options: ModelOptions) -> BuiltModel:
         if a is not None:
             hints.add(starts[i], a.start)
 
+    for i, (lo_s, hi_s, lo_e, hi_e) in (options.bounds or {}).items():
+        if lo_s is not None:
+            model.add(starts[i] >= lo_s)
+        if hi_s is not None:
+            model.add(starts[i] <= hi_s)
+        if lo_e is not None:
+            model.add(ends[i] >= lo_e)
+        if hi_e is not None:
+            model.add(ends[i] <= hi_e)
+
     # --- precedence --------------------------------------------------------------------------
     for after in range(n):
         for before, kind, lag in flat.preds[after]:
@@ -284,6 +298,7 @@ def build_model(flat: FlatProblem, options: ModelOptions) -> BuiltModel:
         flat=flat,
         horizon=horizon,
         start=starts,
+        end=ends,
         modes=modes,
         people=people,
         makespan=makespan,

@@ -60,6 +60,9 @@ class SolveOptions:
     tight_horizon: bool = True  # horizon from the greedy plan instead of a safe sum
     tight_domains: bool = True  # start windows cut by heads and tails
     greedy_seconds: float | None = None  # None: a share of the time limit, at most 1 s
+    # plant-sized problems: improve the greedy plan window by window (lns.py) instead of one
+    # CP-SAT model of everything
+    large_neighbourhoods: bool = True
     log_search: bool = False
 
 
@@ -131,6 +134,10 @@ def solve(
         else:
             greedy_plan = list(greedy.assignments)
             first_seconds = time.perf_counter() - started
+    if flat.n >= LARGE and options.large_neighbourhoods and greedy_plan is not None:
+        return _solve_large(
+            problem, flat, greedy_plan, options, started, first_seconds, on_progress, cancel
+        )
     greedy_makespan = max(a.end for a in greedy_plan) if greedy_plan else None
     horizon = _horizon(flat, options, greedy_makespan)
     built = build_model(
@@ -271,6 +278,85 @@ def solve(
         solve_seconds=solve_seconds,
         first_solution_seconds=first_seconds,
         cancelled=stop_requested.is_set(),
+        progress=tuple(progress),
+    )
+
+
+def _solve_large(
+    problem: ProblemDto,
+    flat: FlatProblem,
+    greedy_plan: list[AssignmentDto],
+    options: SolveOptions,
+    started: float,
+    first_seconds: float | None,
+    on_progress: ProgressCallback | None,
+    cancel: Cancel | None,
+) -> SolutionDto:
+    from services.scheduling.lns import LnsOptions, improve, objective_of
+
+    previous = {a.ref: a for a in options.previous} if options.previous is not None else None
+    lns = LnsOptions(
+        weights=options.weights,
+        workers=max(options.workers, 1),
+        seed=options.seed,
+        previous=previous,
+        move_weight=options.move_weight,
+        switch_weight=options.switch_weight,
+    )
+    lower_bound = flat.makespan_lower_bound()
+    bound = float(options.weights.makespan * lower_bound)  # every other term is >= 0
+    progress: list[ProgressDto] = []
+
+    def report(value: int) -> None:
+        item = ProgressDto(float(value), bound, _gap(value, bound), time.perf_counter() - started)
+        progress.append(item)
+        if on_progress is not None:
+            try:
+                on_progress(item)
+            except Exception:  # a broken listener must not kill the solve
+                log.exception("progress listener failed")
+
+    report(
+        objective_of(
+            problem,
+            greedy_plan,
+            options.weights,
+            previous,
+            options.move_weight,
+            options.switch_weight,
+        )
+    )
+    stop = threading.Event()
+
+    def stopped() -> bool:
+        if _cancelled(cancel):
+            stop.set()
+        return stop.is_set()
+
+    plan = improve(
+        problem,
+        flat,
+        greedy_plan,
+        lns,
+        deadline=started + options.time_limit,
+        stopped=stopped,
+        on_improvement=lambda _plan, value: report(value),
+    )
+    problems = check_schedule(problem, plan)
+    if problems:
+        raise SchedulingError(
+            f"the plan for {problem.name} breaks {len(problems)} rule(s), first: {problems[0]}"
+        )
+    return SolutionDto(
+        status=SolveStatus.FEASIBLE,
+        assignments=tuple(with_setups(problem, plan)),
+        objective=progress[-1].objective,
+        bound=bound,
+        metrics=compute_metrics(problem, plan, options.previous),
+        makespan_lower_bound=lower_bound,
+        solve_seconds=time.perf_counter() - started,
+        first_solution_seconds=first_seconds,
+        cancelled=stop.is_set(),
         progress=tuple(progress),
     )
 
