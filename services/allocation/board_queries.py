@@ -63,7 +63,12 @@ def card_ids(events: Iterable[ChangeEvent]) -> CardIds:
         elif e.topic is Topic.WORK_ORDER:
             wos.update(e.ids)
     return CardIds(
-        frozenset(ops), frozenset(machines), frozenset(wos), frozenset(allocs), everything
+        frozenset(ops),
+        frozenset(machines),
+        frozenset(wos),
+        frozenset(allocs),
+        everything,
+        frozenset(materials),
     )
 
 

@@ -3,7 +3,7 @@ breaks it. The clock of the tests stands at tests.conftest.NOW (Monday 09:00 UTC
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.auth import Actor, Role, User
@@ -79,11 +79,17 @@ MACHINES: dict[str, tuple[str, str, MachineStatus]] = {
 PRESS_CENTRES = ("WC-P1", "WC-P2", "WC-P3", "WC-P4", "WC-P5")
 
 
-def shifts() -> list[Shift]:
+def shifts(now: datetime = NOW) -> list[Shift]:
+    """Shift A started three hours before ``now`` (breaks one and three hours after ``now``);
+    shift N starts thirteen hours after it; shift X's break is on at ``now``."""
+    a = now - timedelta(hours=3)
+    n = now + timedelta(hours=13)
+    x = now - timedelta(hours=2)
+    b1, b2, bx = now + timedelta(hours=1), now + timedelta(hours=3), now - timedelta(minutes=10)
     return [
-        Shift("A", "Early", time(6), 480, (ShiftBreak(time(10), 15), ShiftBreak(time(12), 30))),
-        Shift("N", "Night", time(22), 480, (ShiftBreak(time(1), 15),)),
-        Shift("X", "Middle", time(7), 480, (ShiftBreak(time(8, 50), 20),)),
+        Shift("A", "Early", a.time(), 480, (ShiftBreak(b1.time(), 15), ShiftBreak(b2.time(), 30))),
+        Shift("N", "Night", n.time(), 480, (ShiftBreak((n + timedelta(hours=3)).time(), 15),)),
+        Shift("X", "Middle", x.time(), 480, (ShiftBreak(bx.time(), 20),)),
     ]
 
 
@@ -101,7 +107,13 @@ def _wo(n: int, status: WorkOrderStatus = WorkOrderStatus.QUEUED, **kw: Any) -> 
     )
 
 
-def seed_allocation_plant(app: Any) -> None:
+def seed_allocation_plant(app: Any, now: datetime = NOW) -> None:
+    """The plant, with a roster around ``now`` (the tests' fixed clock by default)."""
+    days = {
+        "A": (now - timedelta(hours=3)).date(),
+        "N": (now + timedelta(hours=13)).date(),
+        "X": (now - timedelta(hours=2)).date(),
+    }
     with app.uow(ADMIN) as uow:
         r = uow.repos
         uow.conn.execute(organisations.insert().values(id="ORG-1", name="Demo"))
@@ -141,12 +153,12 @@ def seed_allocation_plant(app: Any) -> None:
                     status_updated_at=NOW - timedelta(minutes=30),
                 )
             )
-        r.shifts.add_many(shifts())
+        r.shifts.add_many(shifts(now))
         for oid, (_n, _s, shift, roster, _st, _e) in OPERATORS.items():
             if shift is None:
                 continue
             r.shift_assignments.add(
-                ShiftAssignment(oid, shift, TODAY, ShiftAssignmentStatus(roster))
+                ShiftAssignment(oid, shift, days[shift], ShiftAssignmentStatus(roster))
             )
         r.products.add(Product("P-1", "Washer drum"))
         r.materials.add(Material("MAT-BRG", "PN-BRG", "Bearing", on_hand=100.0))

@@ -1,0 +1,138 @@
+"""Many writers take the same operator or machine at once: exactly one wins, the others get a
+clear refusal, and the database holds no overlap. With the rules switched off (a buggy client),
+the database itself still refuses the double booking."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from domain.errors import ConcurrentEdit, DomainError, RuleViolation, SlotConflict
+from domain.rules.allocation import Verdict
+from domain.rules.overlap import double_bookings
+from services.allocation import service as service_module
+from services.allocation.commands import Allocate
+from services.allocation.facts import load_bookings
+from services.allocation.service import AllocationService
+from services.persistence.tables import work
+from tests.services.allocation.plant import LEAD, seed_allocation_plant
+
+TAKERS = ["WO-1", "WO-5", "WO-7", "WO-8", "WO-1", "WO-5"]
+
+
+def _race(n: int, work_fn: Callable[[int], Any]) -> list[BaseException | None]:
+    barrier = threading.Barrier(n)
+    results: list[BaseException | None] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            work_fn(i)
+        except BaseException as exc:
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def _holding(svc: AllocationService) -> list[Any]:
+    with svc.app.engine.connect() as conn:
+        return load_bookings(conn, everything=True)
+
+
+@pytest.fixture
+def svc(db_url: str, make_app: Any) -> AllocationService:
+    app = make_app(db_url)
+    seed_allocation_plant(app)
+    return AllocationService(app)
+
+
+def test_one_operator_many_takers(svc: AllocationService) -> None:
+    results = _race(
+        len(TAKERS),
+        lambda i: svc.allocate(
+            LEAD, Allocate(TAKERS[i], operator_id="OP-12", expected_operator_version=1)
+        ),
+    )
+    assert sum(r is None for r in results) == 1, results
+    losers = [r for r in results if r is not None]
+    for r in losers:
+        assert isinstance(r, ConcurrentEdit | RuleViolation), r
+        assert "OP-12" in str(r) or "Lou Lamb" in str(r), r
+    held = [b for b in _holding(svc) if b.operator_id == "OP-12"]
+    assert len(held) == 1
+    assert double_bookings(_holding(svc)) == []
+
+
+def test_one_machine_many_takers(svc: AllocationService) -> None:
+    results = _race(4, lambda i: svc.allocate(LEAD, Allocate(TAKERS[i], machine_id="M-P2")))
+    assert sum(r is None for r in results) == 1, results
+    for r in results:
+        if r is not None:
+            assert isinstance(r, RuleViolation), r
+            assert [v.code for v in r.violations] == ["machine_busy"]
+    assert len([b for b in _holding(svc) if b.machine_id == "M-P2"]) == 1
+
+
+def test_without_the_rules_the_database_still_refuses(
+    svc: AllocationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A buggy client that skips every rule: PostgreSQL's exclusion constraint (SQLite: the
+    overlap guard inside BEGIN IMMEDIATE) lets exactly one booking through."""
+    monkeypatch.setattr(service_module, "check_allocation", lambda facts: Verdict())
+    results = _race(4, lambda i: svc.allocate(LEAD, Allocate(TAKERS[i], operator_id="OP-12")))
+    assert sum(r is None for r in results) == 1, results
+    assert all(isinstance(r, SlotConflict) for r in results if r is not None), results
+    with svc.app.engine.connect() as conn:
+        rows = conn.execute(
+            select(work.allocations.c.id).where(work.allocations.c.operator_id == "OP-12")
+        ).all()
+    assert len(rows) == 1
+
+
+def _take_in_a_process(url: str, work_order: str, go: Any, out: Any) -> None:
+    from services.bootstrap import bootstrap
+    from services.clock import FixedClock
+    from services.config import load_config
+    from tests.conftest import NOW
+
+    app = bootstrap(load_config(database_url=url, seat=f"p-{work_order}"), clock=FixedClock(NOW))
+    svc = AllocationService(app)
+    out.put(("ready", None))
+    go.wait(60)
+    try:
+        svc.allocate(LEAD, Allocate(work_order, operator_id="OP-10"))
+        out.put((work_order, None))
+    except DomainError as exc:
+        out.put((work_order, exc.code))
+    finally:
+        app.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_processes_race_for_one_operator(pg_url: str, make_app: Any) -> None:
+    seed_allocation_plant(make_app(pg_url))
+    ctx = mp.get_context("spawn")
+    go, out = ctx.Event(), ctx.Queue()
+    orders = ["WO-1", "WO-5", "WO-7"]
+    procs = [ctx.Process(target=_take_in_a_process, args=(pg_url, w, go, out)) for w in orders]
+    for p in procs:
+        p.start()
+    for _ in procs:
+        assert out.get(timeout=60)[0] == "ready"
+    go.set()
+    results = dict(out.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(30)
+    assert sum(code is None for code in results.values()) == 1, results
+    assert {c for c in results.values() if c} <= {"operator_busy", "slot_conflict"}, results
