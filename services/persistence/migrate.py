@@ -15,10 +15,10 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import inspect
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from services.errors import DatabaseUnavailable, SchemaMismatch
+from services.errors import DatabaseUnavailable, SchemaMismatch, ServiceError
 from services.persistence.engine import describe_db_error
 
 log = logging.getLogger(__name__)
@@ -82,15 +82,45 @@ def upgrade(engine: Engine, target: str = "head") -> SchemaStatus:
         )
     cfg = _alembic_config()
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, target)
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                _sqlite_foreign_keys(conn, on=False)
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, target)
+                    if sqlite:
+                        _require_foreign_keys_intact(conn)
+            finally:
+                if sqlite:
+                    _sqlite_foreign_keys(conn, on=True)
     except DBAPIError as exc:
         raise DatabaseUnavailable(describe_db_error(exc, str(engine.url))) from exc
     after = current_revision(engine)
     if before != after:
         log.info("schema upgraded from %s to %s", before, after)
     return SchemaStatus(after, head_revision())
+
+
+def _sqlite_foreign_keys(conn: Connection, *, on: bool) -> None:
+    """SQLite rebuilds a table in a batch migration (copy, drop, rename). With foreign keys on,
+    the drop deletes the rows that reference it (ON DELETE CASCADE) or fails: they are switched
+    off for the migration (outside a transaction, where SQLite honours the pragma) and checked
+    before the commit instead."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
+
+
+def _require_foreign_keys_intact(conn: Connection) -> None:
+    broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise ServiceError(
+            f"the migration left rows that point nowhere in {', '.join(tables)}; nothing was "
+            "changed (report this: it is a bug in the migration)"
+        )
 
 
 def require_current(engine: Engine) -> None:
