@@ -22,11 +22,13 @@ def write_section(name: str, title: str, command: str, body: str) -> None:
         f"Command: `.venv/bin/python {command}` — run on {date.today().isoformat()}.\n\n"
         f"{body.rstrip()}\n{end}"
     )
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
     pattern = re.compile(re.escape(begin) + r".*?" + re.escape(end), re.S)
-    text = (
-        pattern.sub(lambda _m: block, text)
-        if pattern.search(text)
-        else text.rstrip() + "\n\n" + block + "\n"
-    )
-    RESULTS.write_text(text, encoding="utf-8")
+    # benchmarks may finish at the same time: read-modify-write under an exclusive lock
+    with open(RESULTS.with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else HEADER
+        if pattern.search(text):
+            text = pattern.sub(lambda _m: block, text)
+        else:
+            text = text.rstrip() + "\n\n" + block + "\n"
+        RESULTS.write_text(text, encoding="utf-8")
