@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole check, exactly as CI runs it (.ci/run calls this): set up, lint, type-check, the
 # import contract, the test suite (it starts throwaway PostgreSQL and Redis servers unless
-# TAKT_TEST_DATABASE_URL / TAKT_TEST_REDIS_URL are set) and a smoke run of the program.
+# TAKT_TEST_DATABASE_URL / TAKT_TEST_REDIS_URL are set), a smoke run of the program and the
+# installer check (build the bundle and the .deb, install, self-test, remove).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -32,5 +33,8 @@ step "smoke run: the program starts on a fresh embedded database with the demo p
 smoke_home="$(mktemp -d)"
 trap 'rm -rf "$smoke_home"' EXIT
 TAKT_HOME="$smoke_home" "$venv/takt" --self-test
+
+step "installers: bundle self-test, .deb install / self-test / removal (packaging/ci_installer_check.sh)"
+bash packaging/ci_installer_check.sh
 
 step "done in $(( $(date +%s) - started )) s"
