@@ -1,7 +1,7 @@
 """The first-run wizard: how this workstation works, where its data lives, who administers it.
 
-Shown by ``takt run`` on a truly first start (no config file, no TAKT_DATABASE_URL, no
---database-url). Two ways through it:
+Shown by ``takt run`` on a truly first start (no config file, no embedded database, no
+TAKT_DATABASE_URL, no --database-url). Two ways through it:
 
 - **Single workstation** (the default, one click: Finish): the embedded SQLite database in the
   user data folder, the demo plant on first start, the seat name.
@@ -72,10 +72,11 @@ class WizardOutcome:
 
 
 def needs_first_run(paths: Paths, database_url: str | None = None) -> bool:
-    """A truly first start: nothing configured in the file, the environment or the command."""
+    """A truly first start: nothing configured in the file, the environment or the command, and
+    no embedded database yet (a seat that ran before this wizard existed keeps running)."""
     if database_url or os.environ.get("TAKT_DATABASE_URL"):
         return False
-    return not paths.config_file.exists()
+    return not paths.config_file.exists() and not paths.default_database.exists()
 
 
 PAGE_MODE, PAGE_DATABASE, PAGE_ADMIN = 0, 1, 2

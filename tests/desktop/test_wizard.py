@@ -92,6 +92,11 @@ def test_the_wizard_is_for_a_truly_first_start(
     monkeypatch.setenv("TAKT_DATABASE_URL", "postgresql://takt@db/takt")
     assert not needs_first_run(paths)
     monkeypatch.delenv("TAKT_DATABASE_URL")
+    paths.data.mkdir(parents=True)
+    paths.default_database.write_bytes(b"")  # an embedded database from an earlier start
+    assert not needs_first_run(paths)
+    paths.default_database.unlink()
+    assert needs_first_run(paths)
     paths.config.mkdir(parents=True)
     paths.config_file.write_text("{}")
     assert not needs_first_run(paths)
