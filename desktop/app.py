@@ -39,6 +39,7 @@ def run_gui(args: argparse.Namespace) -> int:
     first_start = not smoke and needs_first_run(paths, args.database_url)
     if first_start and run_first_run_wizard(paths) is None:
         log.info("first-run wizard cancelled: nothing configured")
+        crash_reporter.uninstall()
         return 1
     try:
         config = load_config(

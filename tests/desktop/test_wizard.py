@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import logging
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -262,3 +265,34 @@ def test_cancel_writes_nothing(qtbot: Any, wizard: FirstRunWizard, paths: Paths)
     _button(wizard, QWizard.WizardButton.CancelButton).click()
     assert wizard.outcome is None
     assert needs_first_run(paths)
+
+
+def test_takt_run_opens_the_wizard_on_a_first_start_only(
+    qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desktop.app as app_module
+
+    shown: list[Paths] = []
+    monkeypatch.setattr(app_module, "run_first_run_wizard", lambda p: shown.append(p))
+    args = argparse.Namespace(
+        database_url=None,
+        redis_url=None,
+        seat=None,
+        user=None,
+        offscreen=False,
+        quit_after=None,
+        no_demo=False,
+        verbose=False,
+    )
+    hook = sys.excepthook
+    try:
+        assert app_module.run_gui(args) == 1  # cancelled: the program stops, nothing written
+    finally:
+        root = logging.getLogger()
+        for handler in [h for h in root.handlers if getattr(h, "_takt", False)]:
+            root.removeHandler(handler)
+            handler.close()
+    assert sys.excepthook is hook  # the crash hook was taken down again
+    assert len(shown) == 1
+    assert needs_first_run(shown[0])
+    assert not shown[0].default_database.exists()
