@@ -190,6 +190,18 @@ def machine_cards(
         if wo_ids
         else {}
     )
+    op_ids = {x.operator_id for x in holding.values() if x.operator_id}
+    o = people.operators
+    names = (
+        {
+            r.id: f"{r.first_name} {r.last_name}"
+            for r in conn.execute(
+                select(o.c.id, o.c.first_name, o.c.last_name).where(o.c.id.in_(list(op_ids)))
+            )
+        }
+        if op_ids
+        else {}
+    )
     out: list[MachineCard] = []
     for r in rows:
         held = holding.get(r["id"])
@@ -209,6 +221,9 @@ def machine_cards(
                 work_order_id=held.work_order_id if held else None,
                 work_order_number=numbers.get(held.work_order_id) if held else None,
                 operator_ids=(held.operator_id,) if held and held.operator_id else (),
+                operator_names=(names.get(held.operator_id, held.operator_id),)
+                if held and held.operator_id
+                else (),
             )
         )
     return out

@@ -87,6 +87,7 @@ class MachineCard:
     work_order_id: str | None = None
     work_order_number: str | None = None
     operator_ids: tuple[str, ...] = ()
+    operator_names: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
