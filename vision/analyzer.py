@@ -2,10 +2,16 @@
 
 :class:`FrameAnalyzer` is synchronous and keeps the per-camera state (tracker, motion history,
 zone presence, alert episodes). The offline analysis and the live pipeline both drive it.
+
+Zones can be replaced while a camera runs (:meth:`FrameAnalyzer.set_zones`, from any thread):
+the new polygons apply from the next frame; visits in zones that stay (same id) go on, and
+people in a zone that was removed or deactivated are seen leaving it (their visits close
+after the grace period, like any exit), so no session is left open.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -73,10 +79,56 @@ class FrameAnalyzer:
         self.presence = ZonePresence(self.geometry.ids, self.settings.presence)
         self.alerts = ZoneAlertWatch(self.zones, hold_s=self.settings.alert_hold_s)
         self.last_t: float | None = None
+        self._zones_lock = threading.Lock()
+        self._pending_zones: list[Zone] | None = None
+        self._retiring: dict[str, float | None] = {}  # removed zone -> when it was removed
+
+    # -- zones while running -------------------------------------------------------------
+
+    def set_zones(self, zones: Sequence[Zone]) -> None:
+        """Use ``zones`` from the next analysed frame on (thread-safe, no restart)."""
+        with self._zones_lock:
+            self._pending_zones = [z for z in zones if z.active]
+
+    def _apply_pending_zones(self) -> None:
+        with self._zones_lock:
+            pending, self._pending_zones = self._pending_zones, None
+        if pending is None:
+            return
+        new_ids = tuple(z.id for z in pending)
+        for zone_id in self.presence.zone_ids:
+            if zone_id not in new_ids and zone_id not in self._retiring:
+                self._retiring[zone_id] = None  # dated on the next frame
+        for zone_id in new_ids:
+            self._retiring.pop(zone_id, None)
+        self.zones = pending
+        self._by_id = {z.id: z for z in pending}
+        self.geometry = ZoneGeometry(pending)
+        # removed zones stay known to the presence rules until everybody has left them
+        self.presence.zone_ids = new_ids + tuple(self._retiring)
+        self.alerts.zones = dict(self._by_id)  # alert episodes of the zones that stay go on
+
+    def _drop_retired(self, t: float) -> None:
+        """Forget removed zones once the grace period has closed every visit in them."""
+        if not self._retiring:
+            return
+        grace = self.settings.presence.grace_s
+        for zone_id, since in list(self._retiring.items()):
+            if since is None:
+                self._retiring[zone_id] = t
+            elif t - since >= grace and not self.presence.members(zone_id):
+                del self._retiring[zone_id]
+        self.presence.zone_ids = self.geometry.ids + tuple(self._retiring)
+
+    @property
+    def retiring_zones(self) -> tuple[str, ...]:
+        """Removed zones whose last visits are still being closed."""
+        return tuple(self._retiring)
 
     def analyse(
         self, frame: np.ndarray, *, t: float, at: datetime, frame_index: int
     ) -> FrameObservation:
+        self._apply_pending_zones()
         h, w = frame.shape[:2]
         dets = self.detector.detect(frame)
         tracks = self.tracker.update(dets, frame, t)
@@ -90,6 +142,7 @@ class FrameAnalyzer:
             active = None if state is ActivityState.UNKNOWN else state is ActivityState.ACTIVE
             samples[tr.track_id] = TrackSample(zones, active)
         events = self.presence.update(t, samples)
+        self._drop_retired(t)
         self.last_t = t
         return self._observation(
             frame_index, t, at, w, h, tracks, anchors, in_zones, motion, events

@@ -6,7 +6,9 @@
   always takes the newest frame: when inference is slower than the camera, frames are skipped
   (counted as dropped), not queued. It publishes the newest frame with its observation into a
   :class:`LatestValue` for the GUI, hands every observation to a callback (services persist
-  them) and reports health with the achieved analysed fps.
+  them) and reports health with the achieved analysed fps. What it shows can be the picture,
+  the picture with people pixelated (``blur``) or a blank frame of the same size (``blank``:
+  counts and overlays without the picture, for people not allowed to watch live video).
 """
 
 from __future__ import annotations
@@ -15,16 +17,17 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from domain.model.vision import Zone
 from vision.analyzer import FrameAnalyzer
 from vision.capture import CaptureThread
 from vision.latest import LatestValue
-from vision.privacy import blur_people
+from vision.privacy import blank_like, blur_people
 from vision.rate import RateMeter
 from vision.recorder import ObservationRecorder
 from vision.sources import SourceError, SourceSpec, open_reader, parse_source
@@ -33,6 +36,7 @@ from vision.types import FrameObservation, SourceHealth, ZoneEvent
 log = logging.getLogger(__name__)
 
 ObservationCallback = Callable[[FrameObservation], None]
+FrameCallback = Callable[[FrameObservation, np.ndarray], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,13 +163,27 @@ class LivePipeline:
         on_observation: ObservationCallback | None = None,
         blur: bool = False,
         capture: CaptureThread | None = None,
+        blank: bool = False,
+        on_frame: FrameCallback | None = None,
+        latest: LatestValue[LiveView] | None = None,
+        wall_clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """``on_frame`` gets every observation with its unmasked frame (read-only; alert
+        snapshots); ``latest`` lets a host keep one slot across restarts of a camera (it is
+        not closed by :meth:`stop` then); ``wall_clock`` dates frames as its value at the
+        first frame plus stream seconds (default: the capture's wall-clock time)."""
         self.analyzer = analyzer
         self.capture = capture or CaptureThread(source, loop=loop, pace=True)
         self.recorder = recorder
         self.on_observation = on_observation
+        self.on_frame = on_frame
         self.blur = blur
-        self.latest: LatestValue[LiveView] = LatestValue()
+        self.blank = blank
+        self._owns_latest = latest is None
+        self.latest: LatestValue[LiveView] = latest if latest is not None else LatestValue()
+        self._wall_clock = wall_clock
+        self._at0: datetime | None = None
+        self._blank: np.ndarray | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._rate = RateMeter()
@@ -190,7 +208,12 @@ class LivePipeline:
             self._thread.join(timeout)
             if self._thread.is_alive():
                 log.warning("%s: analysis thread did not stop in time", self.analyzer.camera_id)
-        self.latest.close()
+        if self._owns_latest:
+            self.latest.close()
+
+    def set_zones(self, zones: Sequence[Zone]) -> None:
+        """New zones for the running analysis, from the next frame on (thread-safe)."""
+        self.analyzer.set_zones(zones)
 
     def join(self, timeout: float | None = None) -> None:
         """Wait for the analysis to end by itself (a file source that does not loop)."""
@@ -212,6 +235,17 @@ class LivePipeline:
             last_error=error or h.last_error,
         )
 
+    def _shown(self, image: np.ndarray, obs: FrameObservation) -> np.ndarray:
+        if self.blank:
+            if self._blank is None or self._blank.shape != image.shape:
+                self._blank = blank_like(image)
+            return self._blank
+        if self.blur and obs.persons:
+            shown = blur_people(image, [p.box for p in obs.persons])
+            shown.setflags(write=False)
+            return shown
+        return image
+
     def _run(self) -> None:
         try:
             while not self._stop.is_set():
@@ -223,18 +257,18 @@ class LivePipeline:
                 _, frame = item
                 if self._t0 is None:
                     self._t0 = frame.t
-                obs = self.analyzer.analyse(
-                    frame.image, t=frame.t - self._t0, at=frame.at, frame_index=frame.seq
-                )
+                    if self._wall_clock is not None:
+                        self._at0 = self._wall_clock()
+                t = frame.t - self._t0
+                at = frame.at if self._at0 is None else self._at0 + timedelta(seconds=t)
+                obs = self.analyzer.analyse(frame.image, t=t, at=at, frame_index=frame.seq)
                 if self.recorder is not None:
                     self.recorder.feed(obs)
                 if self.on_observation is not None:
                     self.on_observation(obs)
-                shown = frame.image
-                if self.blur and obs.persons:
-                    shown = blur_people(shown, [p.box for p in obs.persons])
-                    shown.setflags(write=False)
-                self.latest.set(LiveView(shown, obs))
+                if self.on_frame is not None:
+                    self.on_frame(obs, frame.image)
+                self.latest.set(LiveView(self._shown(frame.image, obs), obs))
                 with self._lock:
                     self._analysed += 1
                     self._rate.tick(time.monotonic())

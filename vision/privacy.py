@@ -28,3 +28,11 @@ def blur_people(
         small = cv2.resize(roi, (across, down), interpolation=cv2.INTER_AREA)
         out[b:d, a:c] = cv2.resize(small, (c - a, d - b), interpolation=cv2.INTER_NEAREST)
     return out
+
+
+def blank_like(frame: np.ndarray) -> np.ndarray:
+    """A black, read-only frame of the same size: what a viewer without the live-video
+    permission gets under the overlays."""
+    out = np.zeros_like(frame)
+    out.setflags(write=False)
+    return out

@@ -1,0 +1,32 @@
+"""The detector a camera host uses: the bundled YOLOv8n unless a model file is given."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+from services.resources import resource_path
+from vision.detect import Detector, SharedDetector, load_detector
+
+DEFAULT_PT = ("models", "yolov8n.pt")
+DEFAULT_ONNX = ("models", "yolov8n-320.onnx")
+
+
+def has_torch() -> bool:
+    return all(importlib.util.find_spec(m) is not None for m in ("ultralytics", "torch"))
+
+
+def default_model() -> Path:
+    """The bundled YOLOv8n: the torch model when ultralytics is installed, else the ONNX one."""
+    return resource_path(*(DEFAULT_PT if has_torch() else DEFAULT_ONNX))
+
+
+def load_shared_detector(model_path: Path | None, imgsz: int) -> SharedDetector:
+    """One loaded model for every camera of this process (cameras take turns on it).
+
+    An ONNX export has its own input size; ``imgsz`` applies to ``.pt`` models.
+    """
+    model = model_path or default_model()
+    size = imgsz if model.suffix.lower() == ".pt" else None
+    detector: Detector = load_detector(model, imgsz=size)
+    return SharedDetector(detector)
