@@ -28,13 +28,15 @@ class CardListView(QListView):
         self.store = store
         self.setModel(model)
         self.setItemDelegate(CardDelegate(store.now))
+        # setMovement(Static) turns drag and drop off again: it must come first
+        self.setMovement(QListView.Movement.Static)
         self.setDragEnabled(True)
         self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)  # drag events arrive at the viewport
         self.setDropIndicatorShown(True)
         self.setDragDropMode(QAbstractItemView.DragDropMode.DragDrop)
         self.setDragDropOverwriteMode(True)  # drops land on a card, not between cards
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
-        self.setMovement(QListView.Movement.Static)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.setUniformItemSizes(True)
