@@ -23,6 +23,8 @@ def run_self_test(argv: Sequence[str] = ()) -> int:
     for var in ("TAKT_DATABASE_URL", "TAKT_REDIS_URL"):
         os.environ.pop(var, None)
     checks: dict[str, object] = {}
+    errors: list[str] = []
+    previous_hook = sys.excepthook
     started = time.perf_counter()
     try:
         from PySide6.QtCore import QCoreApplication, QEventLoop, QTimer
@@ -34,11 +36,19 @@ def run_self_test(argv: Sequence[str] = ()) -> int:
         qapp = QApplication.instance() or QApplication(["takt-self-test"])
         config = load_config()
         session = Session(config)
+        # Fail fast with the real error: a start-up failure would otherwise open a modal
+        # message box, and an exception in a slot would leave the window missing until the
+        # deadline.
+        session.failed.disconnect(session._on_failed)
+        session.failed.connect(lambda exc: errors.append(f"{type(exc).__name__}: {exc}"))
+        sys.excepthook = lambda t, v, tb: errors.append(f"{t.__name__}: {v}")
         session.start(show_progress=False)
         deadline = time.monotonic() + 120
         loop = QEventLoop()
         while time.monotonic() < deadline:
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 100)
+            if errors:
+                raise RuntimeError(f"the program failed to start: {errors[0]}")
             window = session.window
             if window is not None and all(t.model.rowCount() for t in window.browser.tables):
                 break
@@ -63,6 +73,7 @@ def run_self_test(argv: Sequence[str] = ()) -> int:
         checks["error"] = f"{type(exc).__name__}: {exc}"
         ok = False
     finally:
+        sys.excepthook = previous_hook
         shutil.rmtree(home, ignore_errors=True)
     checks["seconds"] = round(time.perf_counter() - started, 1)
     checks["ok"] = ok
