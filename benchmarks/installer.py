@@ -76,7 +76,7 @@ def main() -> int:
         f"| .deb build (copy + `dpkg-deb -Zzstd`) | {summary['deb_seconds']:.0f} s |",
         f"| .deb size | {mb(summary['deb_bytes'])} |",
         f"| bundle self-test (wall, incl. demo load and 8 camera frames) | {self_test_wall:.1f} s "
-        f"({'ok' if verdict.get('ok') else 'FAILED'}) |",
+        f"({'ok' if verdict.get('ok') else 'FAILED: ' + str(verdict.get('error'))}) |",
         f"| left out by the torch-free path (torch + torchvision + ultralytics in .venv) | "
         f"{mb(torch_path)} |",
         "",
