@@ -111,7 +111,11 @@ class BoardStore(QObject):
         if ids.everything:
             job = self.ctx.runner.query(self.reader.snapshot, at, name="board", owner=self)
         else:
-            job = self.ctx.runner.query(self.reader.delta, at, ids, name="board", owner=self)
+            # the worker thread reads these copies, never the live dicts of the GUI thread
+            known = BoardState(
+                operators=dict(self.state.operators), work_orders=dict(self.state.work_orders)
+            )
+            job = self.ctx.runner.query(self.reader.delta, at, ids, known, name="board", owner=self)
         job.on_success(self._apply).on_failure(self.ctx.report_error).on_finished(self._read_done)
 
     def _read_done(self) -> None:
@@ -149,6 +153,7 @@ class BoardStore(QObject):
             work_orders=frozenset(ids_of(fresh, Topic.WORK_ORDER)),
             allocations=frozenset(int(i) for i in ids_of(fresh, Topic.ALLOCATION) if i.isdigit()),
             everything=any(e.topic in FULL_RELOAD_TOPICS for e in fresh),
+            light=ids.light,
         )
         self._read(self.state.expand(ids))
 

@@ -116,7 +116,8 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
     def on_events(events: list[ChangeEvent]) -> None:
         with lock:
             ids = state.expand(card_ids(events))
-        delta = reader.delta(datetime.now(UTC), ids) if ids else None
+            known = BoardState(operators=dict(state.operators), work_orders=dict(state.work_orders))
+        delta = reader.delta(datetime.now(UTC), ids, known) if ids else None
         with lock:
             if delta is not None:
                 state.apply(delta)

@@ -8,7 +8,7 @@ batch of change events names the operators, machines, work orders and allocation
 from __future__ import annotations
 
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -19,8 +19,9 @@ from sqlalchemy.sql.elements import ColumnElement
 from domain.events import ChangeEvent, Topic
 from domain.model.people import OperatorStatus, Shift
 from domain.model.work import Priority, WorkOrderStatus
-from domain.rules.allocation import MaterialNeed, OperationNeed
+from domain.rules.allocation import MaterialNeed, OperationNeed, OperatorFacts
 from services.allocation import facts as F
+from services.allocation.board_state import BoardState
 from services.allocation.cards import (
     AllocationCard,
     BoardSnapshot,
@@ -37,7 +38,7 @@ MAX_WORK_ORDERS = 400
 FULL_RELOAD_TOPICS = (Topic.PLANT, Topic.ROSTER, Topic.USER)
 
 
-def card_ids(events: Iterable[ChangeEvent]) -> CardIds:
+def card_ids(events: Sequence[ChangeEvent]) -> CardIds:
     """The cards a batch of change events makes stale."""
     ops: set[str] = set()
     machines: set[str] = set()
@@ -69,6 +70,7 @@ def card_ids(events: Iterable[ChangeEvent]) -> CardIds:
         frozenset(allocs),
         everything,
         frozenset(materials),
+        light=all(e.topic is Topic.ALLOCATION for e in events),
     )
 
 
@@ -131,7 +133,10 @@ def operator_cards(
     shifts: dict[str, Shift],
     ids: Collection[str] | None,
     allocs: Sequence[AllocationCard],
+    known: Mapping[str, OperatorCard] | None = None,
 ) -> list[OperatorCard]:
+    """Operator cards; for the ``known`` ones (an allocation changed, nothing else) the skills
+    and the roster are taken from the card the seat has instead of being read again."""
     o = people.operators
     stmt = select(o).where(o.c.active.is_(True))
     if ids is not None:
@@ -139,14 +144,19 @@ def operator_cards(
     rows = list(conn.execute(stmt.order_by(o.c.id)).mappings())
     if not rows:
         return []
-    repo = R.OperatorRepository(conn)
-    skills = repo._skills(r["id"] for r in rows)
-    roster = F.load_roster(conn, at, tz, None if ids is None else [r["id"] for r in rows])
+    cached = known or {}
+    unknown = [r["id"] for r in rows if r["id"] not in cached]
+    skills = R.OperatorRepository(conn)._skills(unknown) if unknown else {}
+    roster = F.load_roster(conn, at, tz, None if ids is None else unknown) if unknown else {}
     holding = {x.operator_id: x for x in reversed(_now_holding(allocs, at)) if x.operator_id}
     out: list[OperatorCard] = []
     for r in rows:
-        op = R.OPERATOR.from_row(r, skills=skills[r["id"]])
-        f = F.operator_facts(op, roster.get(op.id, []), shifts, at, tz)
+        old = cached.get(r["id"])
+        op = R.OPERATOR.from_row(r, skills=list(old.skills) if old else skills[r["id"]])
+        if old is not None:
+            f = OperatorFacts(op.id, op.name, op.status, old.skills, old.shift, old.next_shift)
+        else:
+            f = F.operator_facts(op, roster.get(op.id, []), shifts, at, tz)
         held = holding.get(op.id)
         idle = None
         if held is None and f.shift is not None and op.status is OperatorStatus.AVAILABLE:
@@ -237,6 +247,7 @@ def work_order_cards(
     limit: int,
     *,
     include_closed: bool = False,
+    known: Mapping[str, WorkOrderCard] | None = None,
 ) -> list[WorkOrderCard]:
     w = work.work_orders
     if ids is None:
@@ -255,8 +266,10 @@ def work_order_cards(
     rows = list(conn.execute(stmt).mappings())
     if not rows:
         return []
-    row_ids = [r["id"] for r in rows]
-    ops: dict[str, tuple[OperationNeed, ...]] = F.load_operations(conn, row_ids)
+    cached = known or {}
+    unknown = [r["id"] for r in rows if r["id"] not in cached]
+    ops: dict[str, tuple[OperationNeed, ...]] = F.load_operations(conn, unknown) if unknown else {}
+    ops.update({k: c.operations for k, c in cached.items()})
     queued = [r["id"] for r in rows if r["status"] == WorkOrderStatus.QUEUED.value]
     needs: dict[str, tuple[MaterialNeed, ...]] = (
         F.load_material_needs(conn, queued) if queued else {}
@@ -330,8 +343,10 @@ class BoardReader:
                 lines=lines,
             )
 
-    def delta(self, at: datetime, ids: CardIds) -> BoardSnapshot:
-        """Only the cards named in ``ids`` (and the allocations that hold them)."""
+    def delta(self, at: datetime, ids: CardIds, known: BoardState | None = None) -> BoardSnapshot:
+        """Only the cards named in ``ids`` (and the allocations that hold them). With ``known``
+        (the seat's board) and a change of allocations only (``ids.light``), routings, skills
+        and rosters of cards the board has are not read again."""
         if ids.everything:
             return self.snapshot(at)
         with self.engine.connect().execution_options(read_only=True) as conn:
@@ -347,13 +362,32 @@ class BoardReader:
             )
             return BoardSnapshot(
                 at=at,
-                operators=tuple(operator_cards(conn, at, tz, shifts, ids.operators, allocs))
+                operators=tuple(
+                    operator_cards(
+                        conn,
+                        at,
+                        tz,
+                        shifts,
+                        ids.operators,
+                        allocs,
+                        known.operators if known is not None and ids.light else None,
+                    )
+                )
                 if ids.operators
                 else (),
                 machines=tuple(machine_cards(conn, ids.machines, allocs, at))
                 if ids.machines
                 else (),
-                work_orders=tuple(work_order_cards(conn, at, ids.work_orders, allocs, 0))
+                work_orders=tuple(
+                    work_order_cards(
+                        conn,
+                        at,
+                        ids.work_orders,
+                        allocs,
+                        0,
+                        known=known.work_orders if known is not None and ids.light else None,
+                    )
+                )
                 if ids.work_orders
                 else (),
                 allocations=tuple(allocs),

@@ -9,7 +9,7 @@ can highlight valid targets and explain invalid ones before anything is sent.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TypeVar
 
@@ -127,7 +127,7 @@ class BoardState:
             for w in self.work_orders.values()
             if any(m.material_id in ids.materials for m in w.materials)
         }
-        return ids | CardIds(work_orders=frozenset(wos))
+        return replace(ids, work_orders=ids.work_orders | frozenset(wos))
 
     def keys(self) -> Iterator[str]:
         for o in self.operators.values():

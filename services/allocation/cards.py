@@ -172,6 +172,7 @@ class CardIds:
     allocations: frozenset[int] = frozenset()
     everything: bool = False
     materials: frozenset[str] = frozenset()  # stock changed: queued orders needing it
+    light: bool = False  # only allocations changed: skills, rosters and routings did not
 
     def __bool__(self) -> bool:
         return self.everything or bool(
@@ -186,6 +187,7 @@ class CardIds:
             self.allocations | other.allocations,
             self.everything or other.everything,
             self.materials | other.materials,
+            self.light and other.light,
         )
 
 

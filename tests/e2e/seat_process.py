@@ -47,7 +47,7 @@ def watching_seat(url: str, redis_url: str, now: datetime, out: Any, stop: Any) 
         with lock:
             ids = state.expand(card_ids(events))
             if ids:
-                state.apply(reader.delta(now, ids))
+                state.apply(reader.delta(now, ids, state))
             seqs.extend(e.seq for e in events)
             out.put(("batch", [e.seq for e in events], summary(state)))
 

@@ -237,9 +237,9 @@ def test_a_remote_change_moves_the_card_and_rereads_only_it(
     asked: list[Any] = []
     real = board.store.reader.delta
 
-    def spy(at: Any, ids: Any) -> Any:
+    def spy(at: Any, ids: Any, known: Any = None) -> Any:
         asked.append(ids)
-        return real(at, ids)
+        return real(at, ids, known)
 
     board.store.reader.delta = spy  # type: ignore[method-assign]
     machine = board.views["L1"].card_model()

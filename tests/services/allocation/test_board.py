@@ -64,9 +64,11 @@ def test_a_change_rereads_only_the_cards_it_names(svc: AllocationService) -> Non
         frozenset({"WO-1"}),
         frozenset({r.allocation_id}),
         materials=frozenset({"MAT-BRG"}),
+        light=True,  # only allocations changed: skills, rosters and routings are kept
     )
-    delta = reader.delta(NOW, ids)
+    delta = reader.delta(NOW, ids, state)
     assert [c.id for c in delta.operators] == ["OP-01"]  # nobody else is read
+    assert delta.operators[0].skills == before["OP-01"].skills
     changed = state.apply(delta)
     assert changed == {
         "operator:OP-01",
