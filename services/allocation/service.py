@@ -36,7 +36,13 @@ from domain.model.allocation import (
 from domain.model.people import Operator, Shift
 from domain.model.plant import Machine
 from domain.model.work import WorkOrder, WorkOrderStatus
-from domain.rules.allocation import AllocationFacts, Verdict, check_allocation, skill_needs
+from domain.rules.allocation import (
+    AllocationFacts,
+    MaterialNeed,
+    Verdict,
+    check_allocation,
+    skill_needs,
+)
 from services.allocation import facts as F
 from services.allocation.commands import (
     Allocate,
@@ -234,7 +240,7 @@ class AllocationService:
             )
         ignore = frozenset({waiting.allocation_id} if waiting else ())
         reserve = wo.status is WorkOrderStatus.QUEUED
-        verdict = self._verdict(
+        verdict, needs = self._verdict(
             uow, wo, op, machine, now, start, cmd.end, bookings, ignore, materials=reserve
         )
         verdict.raise_if_invalid()
@@ -271,7 +277,7 @@ class AllocationService:
             event = AllocationEventType.CREATED
             self._log(uow, alloc, event, None, cmd.reason_code, cmd.reason, now)
         if reserve:
-            keeper.reserve_critical(wo)
+            keeper.reserve_critical(wo, needs)
         keeper.touch(operators=[cmd.operator_id], machines=[cmd.machine_id], work_orders=[wo.id])
         keeper.touch_allocations([alloc.id])
         keeper.settle()
@@ -320,7 +326,7 @@ class AllocationService:
         ]
         ignore = frozenset({alloc.id or 0, *absorbed})
         reserve = wo.status is WorkOrderStatus.QUEUED and wo.id != alloc.work_order_id
-        verdict = self._verdict(
+        verdict, needs = self._verdict(
             uow,
             wo,
             op,
@@ -359,7 +365,7 @@ class AllocationService:
         event = AllocationEventType.REASSIGNED
         self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
         if reserve:
-            keeper.reserve_critical(wo)
+            keeper.reserve_critical(wo, needs)
         keeper.touch(
             operators=[old[0], alloc.operator_id],
             machines=[old[1], alloc.machine_id],
@@ -397,7 +403,7 @@ class AllocationService:
                 machine_ids=[machine.id] if machine else [],
             )
             start = max(alloc.expected_start or now, now)
-            verdict = self._verdict(
+            verdict, _ = self._verdict(
                 uow,
                 wo,
                 op,
@@ -466,7 +472,7 @@ class AllocationService:
         ignore: frozenset[int],
         *,
         materials: bool,
-    ) -> Verdict:
+    ) -> tuple[Verdict, tuple[MaterialNeed, ...]]:
         conn = uow.conn
         mf = F.machine_facts(machine) if machine else None
         ops = F.load_operations(conn, [wo.id]).get(wo.id, ())
@@ -479,7 +485,7 @@ class AllocationService:
         needs_material = (
             F.load_material_needs(conn, [wo.id], lock=True).get(wo.id, ()) if materials else ()
         )
-        return check_allocation(
+        verdict = check_allocation(
             AllocationFacts(
                 work_order_id=wo.id,
                 work_order_number=wo.number,
@@ -496,6 +502,7 @@ class AllocationService:
                 ignore=ignore,
             )
         )
+        return verdict, tuple(needs_material)
 
     @staticmethod
     def _stamp(uow: UnitOfWork, entity: Any) -> None:

@@ -6,7 +6,6 @@ The caller has locked every row it hands over (see the lock order in service.py)
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable
 from datetime import datetime
@@ -23,6 +22,7 @@ from domain.model.plant import Machine
 from domain.model.products import MaterialReservation
 from domain.model.work import WorkOrder, WorkOrderStatus
 from domain.rules.allocation import (
+    MaterialNeed,
     machine_status_after,
     operator_status_after,
     work_order_status_after,
@@ -73,11 +73,11 @@ class StatusKeeper:
         self.allocations.update(i for i in ids if i)
 
     # -- material ------------------------------------------------------------------------------
-    def reserve_critical(self, wo: WorkOrder) -> None:
+    def reserve_critical(self, wo: WorkOrder, needs: Iterable[MaterialNeed]) -> None:
         """Reserve what the work order still needs of its critical materials (the rules have
-        checked that the stock covers it)."""
+        checked, under the row locks, that the stock covers it)."""
         r = self.uow.repos
-        needs = F.load_material_needs(self.uow.conn, [wo.id]).get(wo.id, ())
+        wm = work.work_order_materials
         for need in sorted((n for n in needs if n.critical), key=lambda n: n.material_id):
             material = r.materials.require(need.material_id)
             material.reserve(need.to_reserve)
@@ -91,11 +91,10 @@ class StatusKeeper:
                     reserved_at=self.now,
                 )
             )
-            line = r.work_order_materials.require((wo.id, need.material_id))
-            r.work_order_materials.update(
-                dataclasses.replace(
-                    line, quantity_allocated=line.quantity_allocated + need.to_reserve
-                )
+            self.uow.conn.execute(
+                update(wm)
+                .where(wm.c.work_order_id == wo.id, wm.c.material_id == need.material_id)
+                .values(quantity_allocated=wm.c.quantity_allocated + need.to_reserve)
             )
             self.materials.add(need.material_id)
 
