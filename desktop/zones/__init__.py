@@ -1,0 +1,1 @@
+"""The zone editor: polygons drawn on a camera picture, saved through services.zones."""
