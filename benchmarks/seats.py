@@ -49,9 +49,9 @@ def _verdict(value: float | None, target: float) -> str:
     return f"MISSED by {value - target:.1f} ms ({value / target:.1f}x the target)"
 
 
-def _body(f: dict[str, Any], args: argparse.Namespace, servers: str) -> str:
+def _rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
     c, p = f["commit_ms"], f["propagation_ms"]
-    rows = [
+    return [
         (
             "commit ms p50 / p99",
             f"{c['p50']} / {c['p99']}",
@@ -76,15 +76,22 @@ def _body(f: dict[str, Any], args: argparse.Namespace, servers: str) -> str:
             "",
         ),
     ]
-    table = "| figure | value | target |\n|---|---|---|\n" + "\n".join(
-        f"| {a} | {b} | {c_} |" for a, b, c_ in rows
-    )
-    return (
-        f"{args.seats} seat processes, {args.rate:g} operations/s in total, {args.duration:g} s, "
-        f"{f['conflicting_seats']} seats on the same {3} operators; {servers}; "
-        f"{os.cpu_count()} cores shared with other work.\n\n{table}\n\n"
-        f"Refusals by reason: `{json.dumps(f['refusals'], sort_keys=True)}`.\n"
-    )
+
+
+def _body(runs: list[tuple[str, dict[str, Any]]], duration: float, servers: str, load: str) -> str:
+    out = [
+        f"Each run {duration:g} s; half of the seats work on the same 3 operators; {servers}; "
+        f"{os.cpu_count()} cores shared with other work (load average before the runs: {load}).\n"
+    ]
+    for label, f in runs:
+        table = "| figure | value | target |\n|---|---|---|\n" + "\n".join(
+            f"| {a} | {b} | {c} |" for a, b, c in _rows(f)
+        )
+        out.append(
+            f"**{label}** ({f['conflicting_seats']} conflicting seats)\n\n{table}\n\n"
+            f"Refusals by reason: `{json.dumps(f['refusals'], sort_keys=True)}`.\n"
+        )
+    return "\n".join(out)
 
 
 def main() -> int:
@@ -92,41 +99,56 @@ def main() -> int:
     ap.add_argument("--database-url")
     ap.add_argument("--redis-url")
     ap.add_argument("--seats", type=int, default=8)
-    ap.add_argument("--rate", type=float, default=50.0)
+    ap.add_argument("--rate", type=float, default=50.0, help="operations/s, all seats together")
     ap.add_argument("--duration", type=float, default=30.0)
+    ap.add_argument(
+        "--light",
+        action="store_true",
+        help="also run 2 seats at 10 operations/s on the same servers (the latency floor)",
+    )
     ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     args = ap.parse_args()
     owned: list[Any] = []
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     if args.database_url and args.redis_url:
         db, redis, servers = args.database_url, args.redis_url, "given PostgreSQL and Redis"
     else:
         db, redis, owned = _servers()
         servers = "throwaway PostgreSQL 15 (fsync off) and Redis started by the benchmark"
+    configs = [(args.seats, args.rate)] + ([(2, 10.0)] if args.light else [])
+    runs: list[tuple[str, dict[str, Any]]] = []
     started = time.perf_counter()
     try:
-        figures = run_bench(
-            db,
-            redis,
-            seats=args.seats,
-            rate=args.rate,
-            duration=args.duration,
-            progress=lambda text: print(f"  {text}", file=sys.stderr),
-        )
+        for seats, rate in configs:
+            label = f"{seats} seats, {rate:g} operations/s"
+            print(f"== {label}", file=sys.stderr)
+            figures = run_bench(
+                db,
+                redis,
+                seats=seats,
+                rate=rate,
+                duration=args.duration,
+                progress=lambda text: print(f"  {text}", file=sys.stderr),
+            )
+            runs.append((label, figures))
+            print(json.dumps(figures, indent=2, default=str))
     finally:
         for server in owned:
             if hasattr(server, "destroy"):
                 server.destroy()
             else:
                 server.stop()
-    print(json.dumps(figures, indent=2, default=str))
     print(f"(took {time.perf_counter() - started:.0f} s)", file=sys.stderr)
     if not args.no_write:
         cmd = (
             f"benchmarks/seats.py --seats {args.seats} --rate {args.rate:g} "
-            f"--duration {args.duration:g}"
+            f"--duration {args.duration:g}" + (" --light" if args.light else "")
         )
         write_section(
-            "seats", "Multi-seat allocation (takt bench seats)", cmd, _body(figures, args, servers)
+            "seats",
+            "Multi-seat allocation (takt bench seats)",
+            cmd,
+            _body(runs, args.duration, servers, load),
         )
     return 0
 

@@ -166,13 +166,9 @@ def load_operations(
 
 
 def load_material_needs(
-    conn: Connection, work_order_ids: Collection[str], *, lock: bool = False
+    conn: Connection, work_order_ids: Collection[str]
 ) -> dict[str, tuple[MaterialNeed, ...]]:
-    """What each work order still has to reserve, line by line, against available stock.
-
-    ``lock`` takes row locks on the critical materials (in id order, so two transactions never
-    wait on each other in a circle) before their stock is read.
-    """
+    """What each work order still has to reserve, line by line, against available stock."""
     wm, mt = work.work_order_materials, work.materials
     lines = (
         conn.execute(select(wm).where(wm.c.work_order_id.in_(list(work_order_ids))))
@@ -188,12 +184,6 @@ def load_material_needs(
     if not ids:
         return {}
     stmt = select(mt).where(mt.c.id.in_(ids)).order_by(mt.c.id)
-    if lock and conn.dialect.name == "postgresql":
-        critical = sorted({r["material_id"] for r in remaining if r["critical"]})
-        if critical:
-            conn.execute(
-                select(mt.c.id).where(mt.c.id.in_(critical)).order_by(mt.c.id).with_for_update()
-            ).all()
     stock = {r["id"]: r for r in conn.execute(stmt).mappings()}
     out: dict[str, list[MaterialNeed]] = {}
     for r in remaining:

@@ -276,11 +276,11 @@ class AllocationService:
             r.allocations.add(alloc)
             event = AllocationEventType.CREATED
             self._log(uow, alloc, event, None, cmd.reason_code, cmd.reason, now)
-        if reserve:
-            keeper.reserve_critical(wo, needs)
         keeper.touch(operators=[cmd.operator_id], machines=[cmd.machine_id], work_orders=[wo.id])
         keeper.touch_allocations([alloc.id])
         keeper.settle()
+        if reserve:
+            keeper.reserve_critical(wo, needs)
         return self._result(uow, keeper, alloc, event, verdict.warnings)
 
     # -- reassign --------------------------------------------------------------------------
@@ -364,8 +364,6 @@ class AllocationService:
         r.allocations.update(alloc)
         event = AllocationEventType.REASSIGNED
         self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
-        if reserve:
-            keeper.reserve_critical(wo, needs)
         keeper.touch(
             operators=[old[0], alloc.operator_id],
             machines=[old[1], alloc.machine_id],
@@ -373,6 +371,8 @@ class AllocationService:
         )
         keeper.touch_allocations([alloc.id, *released])
         keeper.settle()
+        if reserve:
+            keeper.reserve_critical(wo, needs)
         return self._result(uow, keeper, alloc, event, verdict.warnings, tuple(released))
 
     # -- release, complete, pause, resume --------------------------------------------------
@@ -482,9 +482,7 @@ class AllocationService:
             tz, shifts = self._roster_basics(uow)
             roster = F.load_roster(conn, now, tz, [op.id])
             of = F.operator_facts(op, roster.get(op.id, []), shifts, now, tz)
-        needs_material = (
-            F.load_material_needs(conn, [wo.id], lock=True).get(wo.id, ()) if materials else ()
-        )
+        needs_material = F.load_material_needs(conn, [wo.id]).get(wo.id, ()) if materials else ()
         verdict = check_allocation(
             AllocationFacts(
                 work_order_id=wo.id,

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.sql.schema import Table
 
-from domain.errors import ConcurrentEdit, RuleViolation
+from domain.errors import ConcurrentEdit, RuleViolation, Violation
 from domain.events import Change, Topic
 from domain.model.allocation import AllocationStatus
 from domain.model.people import Operator
@@ -23,6 +24,7 @@ from domain.model.products import MaterialReservation
 from domain.model.work import WorkOrder, WorkOrderStatus
 from domain.rules.allocation import (
     MaterialNeed,
+    check_materials,
     machine_status_after,
     operator_status_after,
     work_order_status_after,
@@ -32,6 +34,14 @@ from services.persistence.tables import people, plant, work
 from services.persistence.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+def _stale_stock(need: MaterialNeed) -> Violation:
+    return Violation(
+        "critical_material_unavailable",
+        f"critical {need.name} ({need.part_number}) was reserved by someone else meanwhile",
+        {"material_id": need.material_id},
+    )
 
 
 def stale_entity(kind: str, entity: Any) -> ConcurrentEdit:
@@ -74,24 +84,48 @@ class StatusKeeper:
 
     # -- material ------------------------------------------------------------------------------
     def reserve_critical(self, wo: WorkOrder, needs: Iterable[MaterialNeed]) -> None:
-        """Reserve what the work order still needs of its critical materials (the rules have
-        checked, under the row locks, that the stock covers it)."""
-        r = self.uow.repos
-        wm = work.work_order_materials
+        """Reserve what the work order still needs of its critical materials.
+
+        Called last, just before the commit, so the material rows (shared by many orders) stay
+        locked as briefly as possible. Each reservation is one conditional UPDATE that only
+        succeeds while the available stock covers it; the rules checked the same earlier for a
+        friendly message, this is the guarantee.
+        """
+        mt, wm = work.materials, work.work_order_materials
+        conn = self.uow.conn
+        actor = self.uow.actor
         for need in sorted((n for n in needs if n.critical), key=lambda n: n.material_id):
-            material = r.materials.require(need.material_id)
-            material.reserve(need.to_reserve)
-            r.materials.update(material)
-            r.reservations.add(
+            done = conn.execute(
+                update(mt)
+                .where(
+                    mt.c.id == need.material_id,
+                    mt.c.on_hand - mt.c.allocated >= need.to_reserve - 1e-9,
+                )
+                .values(
+                    allocated=mt.c.allocated + need.to_reserve,
+                    version=mt.c.version + 1,
+                    updated_by=actor.user,
+                    updated_seat=actor.seat,
+                    updated_at=self.now,
+                )
+            )
+            if done.rowcount != 1:
+                available = conn.execute(
+                    select(mt.c.on_hand - mt.c.allocated).where(mt.c.id == need.material_id)
+                ).scalar()
+                short = replace(need, available=float(available or 0.0))
+                errors, _ = check_materials([short])
+                raise RuleViolation(errors or [_stale_stock(short)])
+            self.uow.repos.reservations.add(
                 MaterialReservation(
                     material_id=need.material_id,
                     work_order_id=wo.id,
                     quantity=need.to_reserve,
-                    reserved_by=self.uow.actor.user,
+                    reserved_by=actor.user,
                     reserved_at=self.now,
                 )
             )
-            self.uow.conn.execute(
+            conn.execute(
                 update(wm)
                 .where(wm.c.work_order_id == wo.id, wm.c.material_id == need.material_id)
                 .values(quantity_allocated=wm.c.quantity_allocated + need.to_reserve)

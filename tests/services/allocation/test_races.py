@@ -136,3 +136,23 @@ def test_processes_race_for_one_operator(pg_url: str, make_app: Any) -> None:
         p.join(30)
     assert sum(code is None for code in results.values()) == 1, results
     assert {c for c in results.values() if c} <= {"operator_busy", "slot_conflict"}, results
+
+
+def test_two_orders_race_for_the_last_critical_stock(svc: AllocationService) -> None:
+    """MAT-BRG has 100 on hand: WO-1 needs 10, WO-8 (here) 95; whichever comes first wins."""
+    from domain.model.work import WorkOrderMaterial
+
+    with svc.app.uow(LEAD) as uow:
+        uow.repos.work_order_materials.add(WorkOrderMaterial("WO-8", "MAT-BRG", 95, critical=True))
+        uow.commit()
+    jobs = [("WO-1", "OP-12"), ("WO-8", "OP-10")]
+    results = _race(2, lambda i: svc.allocate(LEAD, Allocate(jobs[i][0], operator_id=jobs[i][1])))
+    assert sum(r is None for r in results) == 1, results
+    (loser,) = [r for r in results if r is not None]
+    assert isinstance(loser, RuleViolation)
+    assert [v.code for v in loser.violations] == ["critical_material_unavailable"]
+    with svc.app.engine.connect() as conn:
+        allocated = conn.execute(
+            select(work.materials.c.allocated).where(work.materials.c.id == "MAT-BRG")
+        ).scalar_one()
+    assert allocated in (10, 95)
