@@ -1,0 +1,1 @@
+"""The camera wall: live tiles with zone, person and health overlays."""

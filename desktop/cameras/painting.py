@@ -1,0 +1,175 @@
+"""Drawing one tile: the picture (or a blank background), zones by state, people, health."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPolygonF
+
+from desktop.cameras.frames import FrameImage
+from desktop.cameras.overlay import ZoneState, ZoneStatus
+from domain.model.vision import ActivityState, Zone
+from vision.types import FrameObservation, SourceHealth
+
+STATE_COLOURS: dict[ZoneState, QColor] = {
+    ZoneState.OK: QColor(46, 160, 67),
+    ZoneState.EMPTY: QColor(140, 140, 140),
+    ZoneState.UNDERSTAFFED: QColor(230, 170, 20),
+    ZoneState.OVERFLOW: QColor(220, 40, 40),
+    ZoneState.IDLE: QColor(170, 80, 220),
+    ZoneState.UNKNOWN: QColor(90, 90, 110),
+}
+PERSON_COLOURS: dict[ActivityState, QColor] = {
+    ActivityState.ACTIVE: QColor(60, 220, 90),
+    ActivityState.IDLE: QColor(255, 170, 0),
+    ActivityState.UNKNOWN: QColor(200, 200, 200),
+}
+HEADER_H = 22.0
+
+
+@dataclass(frozen=True, slots=True)
+class TileContent:
+    title: str
+    image: FrameImage | None  # None: nothing yet, or no permission to see the picture
+    show_video: bool
+    observation: FrameObservation | None
+    zones: Sequence[Zone]
+    statuses: Sequence[ZoneStatus]
+    health: SourceHealth | None
+    error: str | None
+    display_fps: float | None
+    notice: str | None = None  # e.g. "the camera has moved": a red band under the header
+
+
+def fit_rect(bounds: QRectF, width: int, height: int) -> QRectF:
+    """The largest rectangle of the frame's aspect ratio centred in ``bounds``."""
+    if width <= 0 or height <= 0 or bounds.isEmpty():
+        return QRectF(bounds)
+    scale = min(bounds.width() / width, bounds.height() / height)
+    w, h = width * scale, height * scale
+    return QRectF(
+        bounds.x() + (bounds.width() - w) / 2, bounds.y() + (bounds.height() - h) / 2, w, h
+    )
+
+
+def health_text(health: SourceHealth | None, display_fps: float | None, error: str | None) -> str:
+    if health is None:
+        return error or "starting…"
+    parts = ["● connected" if health.connected else "○ disconnected"]
+    if health.source_fps:
+        parts.append(f"source {health.source_fps:.1f} fps")
+    if health.analysed_fps:
+        parts.append(f"analysed {health.analysed_fps:.1f}")
+    if display_fps:
+        parts.append(f"shown {display_fps:.1f}")
+    parts.append(f"dropped {health.dropped_frames}")
+    if health.reconnects:
+        parts.append(f"reconnects {health.reconnects}")
+    text = " · ".join(parts)
+    problem = error or (health.last_error if not health.connected else None)
+    return f"{text} — {problem}" if problem else text
+
+
+def paint_tile(p: QPainter, bounds: QRectF, c: TileContent, *, selected: bool = False) -> None:
+    p.fillRect(bounds, QColor(12, 14, 18))
+    header = QRectF(bounds.x(), bounds.y(), bounds.width(), HEADER_H)
+    body = QRectF(bounds.x(), bounds.y() + HEADER_H, bounds.width(), bounds.height() - HEADER_H)
+    obs = c.observation
+    if c.image is not None:
+        w, h = c.image.width, c.image.height
+    elif obs is not None:
+        w, h = obs.width, obs.height
+    else:
+        w, h = 16, 9
+    target = fit_rect(body, w, h)
+    if c.show_video and c.image is not None:
+        p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+        p.drawImage(target, c.image.image)
+    else:
+        p.fillRect(target, QColor(28, 31, 38))
+        if not c.show_video:
+            p.setPen(QColor(120, 125, 135))
+            p.drawText(
+                target, Qt.AlignmentFlag.AlignCenter, "live picture hidden (no video permission)"
+            )
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    _paint_zones(p, target, c.zones, c.statuses)
+    if obs is not None:
+        _paint_people(p, target, obs)
+    _paint_header(p, header, c, selected)
+    if c.notice:
+        band = QRectF(bounds.x(), bounds.y() + HEADER_H, bounds.width(), HEADER_H)
+        p.fillRect(band, QColor(170, 30, 30, 220))
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(band.adjusted(6, 0, -6, 0), Qt.AlignmentFlag.AlignVCenter, c.notice)
+
+
+def _paint_zones(
+    p: QPainter, target: QRectF, zones: Sequence[Zone], statuses: Sequence[ZoneStatus]
+) -> None:
+    by_id = {s.zone_id: s for s in statuses}
+    font = QFont(p.font())
+    font.setPointSizeF(8.5)
+    p.setFont(font)
+    for z in zones:
+        if not z.active:
+            continue
+        status = by_id.get(z.id)
+        state = status.state if status else ZoneState.UNKNOWN
+        colour = STATE_COLOURS[state]
+        points = [
+            QPointF(target.x() + x * target.width(), target.y() + y * target.height())
+            for x, y in z.polygon
+        ]
+        poly = QPolygonF(points)
+        fill = QColor(colour)
+        fill.setAlpha(70 if state is not ZoneState.UNKNOWN else 40)
+        p.setBrush(QBrush(fill))
+        p.setPen(QPen(QColor(z.colour), 2.0))
+        p.drawPolygon(poly)
+        label = status.label if status else z.name
+        top = min(points, key=lambda pt: (pt.y(), pt.x()))
+        _badge(p, QPointF(top.x(), top.y() + 2), label, colour)
+
+
+def _paint_people(p: QPainter, target: QRectF, obs: FrameObservation) -> None:
+    sx = target.width() / max(obs.width, 1)
+    sy = target.height() / max(obs.height, 1)
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    for person in obs.persons:
+        x1, y1, x2, y2 = person.box
+        rect = QRectF(target.x() + x1 * sx, target.y() + y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy)
+        colour = PERSON_COLOURS[person.state]
+        p.setPen(QPen(colour, 2.0))
+        p.drawRect(rect)
+        _badge(p, rect.topLeft() - QPointF(0, 16), f"#{person.track_id} {person.state}", colour)
+
+
+def _badge(p: QPainter, at: QPointF, text: str, colour: QColor) -> None:
+    metrics = p.fontMetrics()
+    w = metrics.horizontalAdvance(text) + 8
+    rect = QRectF(at.x(), at.y(), w, metrics.height() + 2)
+    back = QColor(colour)
+    back.setAlpha(200)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(back)
+    p.drawRoundedRect(rect, 3, 3)
+    p.setPen(QColor(0, 0, 0) if colour.lightness() > 140 else QColor(255, 255, 255))
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+
+
+def _paint_header(p: QPainter, header: QRectF, c: TileContent, selected: bool) -> None:
+    p.fillRect(header, QColor(40, 60, 110) if selected else QColor(30, 34, 42))
+    p.setPen(QColor(230, 232, 236))
+    inner = header.adjusted(6, 0, -6, 0)
+    p.drawText(inner, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, c.title)
+    health = c.health
+    ok = health is not None and health.connected and not c.error
+    p.setPen(QColor(150, 220, 160) if ok else QColor(255, 140, 120))
+    p.drawText(
+        inner,
+        Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
+        health_text(health, c.display_fps, c.error),
+    )
