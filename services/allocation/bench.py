@@ -138,6 +138,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
     errors: dict[str, int] = {}
     out.put(("ready", plan.index))
     go.wait()
+    cpu_start = time.process_time()
     start = time.monotonic()
     tick = start + (0.0 if plan.conflicting else rng.random() * plan.interval)
     while time.monotonic() - start < plan.duration:
@@ -163,6 +164,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
         commits.append((time.perf_counter() - t0) * 1000)
         counts["committed"] += 1
         acked.append((result.allocation_id, result.version))
+    cpu_run = time.process_time() - cpu_start
     out.put(("done", plan.index))
     deadline = time.monotonic() + 60
     finish.wait(60)
@@ -182,6 +184,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
                 "acked": acked,
                 "handled": handled[0],
                 "reconnects": sub.reconnects,
+                "cpu_s": cpu_run,
             },
         )
     )
@@ -423,4 +426,7 @@ def _figures(
         "propagation_missed": missed,
         "final_seq": final_seq,
         "feed_reconnects": sum(r["reconnects"] for r in results.values()),
+        # CPU the seat processes used while acting (their service calls and board re-reads),
+        # in cores: on a shared 2-core machine this shows how much was left for PostgreSQL
+        "seat_cpu_cores": round(sum(r["cpu_s"] for r in results.values()) / duration, 2),
     }
