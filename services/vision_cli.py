@@ -1,31 +1,33 @@
-"""``takt vision analyze``: the vision pipeline headless on a file, folder or camera.
+"""``takt vision analyze``, ``takt vision policy`` and ``takt vision-worker``.
 
-Prints a JSON summary (frames, analysed fps, per-zone entries/exits, dwell per visit,
-active/idle seconds); ``--counts-out`` writes ``frame,person_count`` per frame and
-``--tracks-out`` MOT rows ``frame,id,x,y,w,h,conf,-1,-1,-1`` (frames numbered from 0).
-Heavy imports (OpenCV, onnxruntime, ultralytics) happen inside the handler.
+``analyze`` runs the vision pipeline headless on a file, folder or camera and prints a JSON
+summary (frames, analysed fps, per-zone entries/exits, dwell per visit, active/idle seconds);
+``--counts-out`` writes ``frame,person_count`` per frame and ``--tracks-out`` MOT rows
+``frame,id,x,y,w,h,conf,-1,-1,-1`` (frames numbered from 0). ``policy`` shows or sets the
+site's privacy settings. ``vision-worker`` analyses the cameras of the database in this
+process, sharing them with the other workers through leases (services/vision/worker.py).
+Heavy imports (OpenCV, onnxruntime, ultralytics) happen inside the handlers.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
+import logging
+import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from services.cli.common import CliError, emit, existing_file, positive_float, positive_int
-from services.resources import resource_path
+from services.vision.models import DEFAULT_ONNX, DEFAULT_PT, default_model
 
-DEFAULT_PT = ("models", "yolov8n.pt")
-DEFAULT_ONNX = ("models", "yolov8n-320.onnx")
+__all__ = ["DEFAULT_ONNX", "DEFAULT_PT", "default_model", "register"]
 
+if TYPE_CHECKING:
+    import threading
 
-def default_model() -> Path:
-    """The bundled YOLOv8n: the torch model when ultralytics is installed, else the ONNX one."""
-    has_torch = all(importlib.util.find_spec(m) is not None for m in ("ultralytics", "torch"))
-    return resource_path(*(DEFAULT_PT if has_torch else DEFAULT_ONNX))
+log = logging.getLogger(__name__)
 
 
 def _seconds(value: str) -> float:
@@ -111,6 +113,123 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
         "--tracks-out", type=Path, default=None, help="write MOT rows frame,id,x,y,w,h,conf,..."
     )
     p.set_defaults(handler=_analyze)
+    _register_policy(vsub, parents)
+    _register_worker(sub, parents)
+
+
+def _on_off(value: str) -> bool:
+    v = value.strip().lower()
+    if v in ("on", "yes", "true", "1"):
+        return True
+    if v in ("off", "no", "false", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"{value!r}: say on or off")
+
+
+def _register_policy(vsub: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = vsub.add_parser(
+        "policy",
+        parents=[parents],
+        help="show or set the site's camera privacy settings (blur, alert snapshots)",
+        description=(
+            "Per-person figures are pseudonymous (track ids) and no video is stored. These "
+            "settings apply to every seat and worker of the site; changing them needs an "
+            "administrator."
+        ),
+    )
+    p.add_argument(
+        "--blur",
+        type=_on_off,
+        default=None,
+        metavar="on|off",
+        help="pixelate people in shown frames and in alert snapshots",
+    )
+    p.add_argument(
+        "--snapshots",
+        type=_on_off,
+        default=None,
+        metavar="on|off",
+        help="keep the frame an alert was raised on (JPEG)",
+    )
+    p.add_argument(
+        "--snapshot-days",
+        type=positive_int,
+        default=None,
+        metavar="DAYS",
+        help="delete alert snapshots after this many days",
+    )
+    p.add_argument("--user", default=None, help="administrator who changes it (default: admin)")
+    p.set_defaults(handler=_policy)
+
+
+def _register_worker(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "vision-worker",
+        parents=[parents],
+        help="analyse the database's cameras in this process (several workers share them)",
+        description=(
+            "Runs the vision pipeline for cameras configured in the database, writes time "
+            "logs, sessions, index records and zone alerts, and publishes observations on the "
+            "change feed. Several workers share the cameras: each camera has one owner (a "
+            "lease renewed every heartbeat); when a worker dies its cameras are taken over "
+            "after the lease time. Ctrl+C stops cleanly and hands the cameras back."
+        ),
+    )
+    p.add_argument(
+        "--worker-id", default=None, help="name of this worker (default: host name and process id)"
+    )
+    p.add_argument(
+        "--model",
+        type=existing_file,
+        default=None,
+        help="detector weights .pt or .onnx (default: the bundled YOLOv8n)",
+    )
+    p.add_argument(
+        "--imgsz",
+        type=positive_int,
+        default=320,
+        help="inference size of a .pt model (default 320)",
+    )
+    p.add_argument(
+        "--blur",
+        action="store_true",
+        help="pixelate people in alert snapshots (also the site policy's option)",
+    )
+    p.add_argument(
+        "--max-cameras",
+        type=positive_int,
+        default=None,
+        help="never run more cameras than this here",
+    )
+    p.add_argument(
+        "--lease-ttl",
+        type=positive_float,
+        default=15.0,
+        metavar="SECONDS",
+        help="a camera whose owner was silent this long is taken over (15)",
+    )
+    p.add_argument(
+        "--heartbeat",
+        type=positive_float,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often the leases are renewed (5)",
+    )
+    p.add_argument(
+        "--log-interval",
+        type=positive_float,
+        default=60.0,
+        metavar="SECONDS",
+        help="longest time-log slice of a visit (60)",
+    )
+    p.add_argument(
+        "--run-for",
+        type=positive_float,
+        default=None,
+        metavar="SECONDS",
+        help="stop after this many seconds (default: until Ctrl+C)",
+    )
+    p.set_defaults(handler=_worker)
 
 
 def _open_out(stack: ExitStack, path: Path | None, what: str) -> IO[str] | None:
@@ -213,8 +332,9 @@ def _analyze(args: argparse.Namespace) -> int:
                     )
 
         try:
-            result = analyze_source(spec, analyzer, recorder, max_frames=args.max_frames,
-                                    on_observation=write)  # fmt: skip
+            result = analyze_source(
+                spec, analyzer, recorder, max_frames=args.max_frames, on_observation=write
+            )
         except SourceError as exc:
             raise CliError(str(exc)) from None
     payload: dict[str, Any] = summarise(result, analyzer, recorder, counts, zones)
@@ -241,3 +361,117 @@ def _text(s: dict[str, Any]) -> str:
     for a in s["alerts"]:
         lines.append(f"  alert at {a['at_s']:.1f} s: {a['message']}")
     return "\n".join(lines)
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from domain.auth import Permission
+    from domain.errors import NotFound
+    from services.cli.context import open_app
+    from services.vision.policy import read_policy, save_policy
+
+    changes = {
+        "blur_people": args.blur,
+        "snapshots": args.snapshots,
+        "snapshot_retention_days": args.snapshot_days,
+    }
+    with open_app(args) as app:
+        policy = read_policy(app.engine)
+        if any(v is not None for v in changes.values()):
+            name = args.user or app.config.user
+            try:
+                actor = app.actor(name, source="cli")
+            except NotFound:
+                raise CliError(f"there is no active user {name!r}: pass --user") from None
+            if not actor.can(Permission.OPERATE_SYSTEM):
+                raise CliError(
+                    f"{name} is {actor.role.value}: the privacy settings need an administrator"
+                )
+            policy = policy.with_changes(**changes)
+            save_policy(app, actor, policy, reason="takt vision policy")
+        snapshots = app.config.paths.data / "snapshots"
+    payload = {
+        "blur_people": policy.blur_people,
+        "snapshots": policy.snapshots,
+        "snapshot_retention_days": policy.snapshot_retention_days,
+        "snapshot_folder": str(snapshots),
+        "identities": "pseudonymous (track ids); no video is stored",
+    }
+    text = (
+        f"blur people: {'on' if policy.blur_people else 'off'}; alert snapshots: "
+        f"{'on' if policy.snapshots else 'off'}, kept {policy.snapshot_retention_days} days in "
+        f"{snapshots}; per-person figures are pseudonymous (track ids), no video is stored"
+    )
+    emit(args, payload, text)
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+
+    stop = threading.Event()
+    restore: list[tuple[signal.Signals, Any]] = []
+    if threading.current_thread() is threading.main_thread():
+        # first, before the heavy imports: a Ctrl+C from now on stops cleanly
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            restore.append((sig, signal.signal(sig, lambda *_: stop.set())))
+    try:
+        return _run_worker(args, stop)
+    finally:
+        for sig, handler in restore:
+            signal.signal(sig, handler)
+
+
+def _run_worker(args: argparse.Namespace, stop: threading.Event) -> int:
+    import threading
+
+    from services.cli.context import open_app
+    from services.vision.leases import LeaseSettings, default_worker_id
+    from services.vision.store import StoreSettings
+    from services.vision.worker import VisionWorker
+
+    if args.heartbeat >= args.lease_ttl:
+        raise CliError("--heartbeat must be shorter than --lease-ttl")
+    model = args.model or default_model()
+    if not model.is_file():
+        raise CliError(f"{model}: the bundled model is missing; give --model PATH")
+    worker_id = args.worker_id or default_worker_id()
+    timer = threading.Timer(args.run_for, stop.set) if args.run_for else None
+    try:
+        with open_app(args) as app:
+            worker = VisionWorker(
+                app,
+                worker_id,
+                lease=LeaseSettings(
+                    ttl_s=args.lease_ttl, heartbeat_s=args.heartbeat, max_cameras=args.max_cameras
+                ),
+                model_path=model,
+                imgsz=args.imgsz,
+                blur=args.blur,
+                store_settings=StoreSettings(log_interval_s=args.log_interval),
+            )
+            sys.stderr.write(
+                f"takt vision-worker: {worker_id} on {app.config.describe()['database']} "
+                f"({app.config.feed_name} feed); Ctrl+C stops\n"
+            )
+            sys.stderr.flush()
+            if timer is not None:
+                timer.daemon = True
+                timer.start()
+            report = worker.run(stop)
+    finally:
+        if timer is not None:
+            timer.cancel()
+    payload = report.as_dict()
+    rec = payload["records"] or {}
+    text = (
+        f"worker {worker_id}: {payload['rounds']} lease rounds in {payload['seconds']} s; "
+        f"took {', '.join(payload['taken']) or 'no camera'}; cameras at exit: "
+        f"{', '.join(payload['owned_at_exit']) or 'none'}; wrote {rec.get('time_logs', 0)} "
+        f"time logs, {rec.get('sessions_opened', 0)} sessions, "
+        f"{rec.get('alerts_raised', 0)} alerts"
+    )
+    if payload["error"]:
+        text += f"\nerror: {payload['error']}"
+    emit(args, payload, text)
+    return 0 if not payload["error"] else 1

@@ -1,12 +1,19 @@
-"""The detector a camera host uses: the bundled YOLOv8n unless a model file is given."""
+"""The detector a camera host uses: the bundled YOLOv8n unless a model file is given.
+
+Cheap to import (the CLI reads the default model path): OpenCV and onnxruntime load only when
+a model does.
+"""
 
 from __future__ import annotations
 
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from services.resources import resource_path
-from vision.detect import Detector, SharedDetector, load_detector
+
+if TYPE_CHECKING:
+    from vision.detect import SharedDetector
 
 DEFAULT_PT = ("models", "yolov8n.pt")
 DEFAULT_ONNX = ("models", "yolov8n-320.onnx")
@@ -26,7 +33,8 @@ def load_shared_detector(model_path: Path | None, imgsz: int) -> SharedDetector:
 
     An ONNX export has its own input size; ``imgsz`` applies to ``.pt`` models.
     """
+    from vision.detect import SharedDetector, load_detector
+
     model = model_path or default_model()
     size = imgsz if model.suffix.lower() == ".pt" else None
-    detector: Detector = load_detector(model, imgsz=size)
-    return SharedDetector(detector)
+    return SharedDetector(load_detector(model, imgsz=size))
