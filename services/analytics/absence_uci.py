@@ -52,6 +52,7 @@ PROFILE_COLUMNS = (
 NOT_FEATURES = (REASON, "Disciplinary failure", HOURS, "Work load Average/day", "Hit target")
 REQUIRED = (ID, MONTH, WEEKDAY, HOURS, *PROFILE_COLUMNS)
 START_MONTH = 7  # the records start in July 2007
+UCI_RECENT = (1, 3, 6)  # history windows in months
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +152,7 @@ def evaluate_uci(
     data = read_uci(path)
     if not 1 <= train_periods < data.periods:
         raise ValueError(f"train on 1..{data.periods - 1} months, not {train_periods}")
-    s = settings or AbsenceSettings(recent=(1, 3, 6))
+    s = settings or AbsenceSettings(recent=UCI_RECENT)
     train = [r for r in data.records if r.period < train_periods]
     test = [r for r in data.records if r.period >= train_periods]
     model = AbsenceModel(settings=s, profiles=data.profiles).fit(train)

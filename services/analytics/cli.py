@@ -85,6 +85,13 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
         "--max-series", type=positive_int, default=None, metavar="N", help="only the first N"
     )
     backtest.add_argument(
+        "--iterations",
+        type=positive_int,
+        default=None,
+        metavar="N",
+        help="boosting rounds of the point model (default 250)",
+    )
+    backtest.add_argument(
         "--intervals",
         action="store_true",
         help="also fit the 10%%/90%% quantile models and report the band's coverage",
@@ -142,6 +149,9 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
     evaluate.add_argument(
         "--train-months", type=positive_int, default=24, metavar="N", help="default 24"
     )
+    evaluate.add_argument(
+        "--trees", type=positive_int, default=300, metavar="N", help="forest size (default 300)"
+    )
     evaluate.set_defaults(handler=_evaluate)
 
 
@@ -174,6 +184,8 @@ def _backtest(args: argparse.Namespace) -> int:
         settings = replace(
             GbmSettings(), horizon=args.horizon, interval=0.8 if args.intervals else None
         )
+        if args.iterations:
+            settings = replace(settings, max_iter=args.iterations)
         forecaster = gbm_forecaster(settings)
         method = "gbm"
     else:
@@ -248,11 +260,13 @@ def _detect(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from services.analytics.absence_uci import evaluate_uci
+    from services.analytics.absence_model import AbsenceSettings
+    from services.analytics.absence_uci import UCI_RECENT, evaluate_uci
     from services.analytics.series_csv import DataFormatError
 
+    settings = AbsenceSettings(recent=UCI_RECENT, trees=args.trees)
     try:
-        result = evaluate_uci(args.csv, train_periods=args.train_months)
+        result = evaluate_uci(args.csv, train_periods=args.train_months, settings=settings)
     except (DataFormatError, ValueError) as exc:
         raise CliError(str(exc)) from None
     payload = {
