@@ -322,17 +322,69 @@ def run_bench(
             p.start()
         _wait(out, "ready", seats, 120)
         say(f"{seats} seats ready; running for {duration:g} s at {rate:g} operations/s")
+        sampler = _LockSampler(app.engine)
         go.set()
-        _wait(out, "done", seats, duration + 120)
+        sampler.start()
+        try:
+            _wait(out, "done", seats, duration + 120)
+        finally:
+            sampler.stop()
         final.value = latest_seq(app.engine)
         finish.set()
         results = _wait(out, "result", seats, 120)
         for p in procs:
             p.join(30)
         say("checking the database")
-        return _figures(app.engine, plans, results, first_seq, final.value, rate, duration)
+        figures = _figures(app.engine, plans, results, first_seq, final.value, rate, duration)
+        figures.update(sampler.figures())
+        return figures
     finally:
         app.close()
+
+
+class _LockSampler:
+    """Samples PostgreSQL twice a second while the seats run: how many of their sessions are
+    executing and how many wait for a lock. Tells lock contention from a machine short of CPU."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.active: list[int] = []
+        self.waiting: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="lock-sampler", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        from sqlalchemy import text
+
+        query = text(
+            "SELECT count(*) FILTER (WHERE state = 'active'), "
+            "count(*) FILTER (WHERE wait_event_type = 'Lock') "
+            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        while not self._stop.wait(0.5):
+            try:
+                with self.engine.connect() as conn:
+                    active, waiting = conn.execute(query).one()
+            except Exception:  # a sample lost is no reason to stop the benchmark
+                log.debug("lock sample failed", exc_info=True)
+                continue
+            self.active.append(int(active))
+            self.waiting.append(int(waiting))
+
+    def figures(self) -> dict[str, Any]:
+        n = len(self.active) or 1
+        return {
+            "pg_sessions_active_mean": round(sum(self.active) / n, 2),
+            "pg_sessions_waiting_for_locks_mean": round(sum(self.waiting) / n, 2),
+            "pg_samples": len(self.active),
+        }
 
 
 def _wait(out: Any, kind: str, n: int, timeout: float) -> dict[int, Any]:
