@@ -221,6 +221,9 @@ class BoardStore(QObject):
     # -- writing ---------------------------------------------------------------------------
     def drop(self, source: str, target: str) -> bool:
         """A drop (or the keyboard path's Enter): plan it, then send it if it is allowed."""
+        if source in self.pending:
+            self._refuse(source, "still waiting for the server's answer about this card")
+            return False
         plan = self.state.plan(source, target, self.now())
         if not plan.ok or plan.command is None:
             self._refuse(source, plan.why_not)
