@@ -9,6 +9,7 @@ after --plant-seconds, for our large-neighbourhood search and, for comparison, f
 model of the whole plant. The figures go into benchmarks/RESULTS.md (section "scheduling").
 
     .venv/bin/python benchmarks/scheduling.py                  # default subset, about 20 min
+    .venv/bin/python benchmarks/scheduling.py --ablation       # and without the hint, +10 min
     .venv/bin/python benchmarks/scheduling.py --all --limits 10 60
     .venv/bin/python benchmarks/scheduling.py --instances ft06 mk01 --limits 5 --no-plant
 """
@@ -159,12 +160,15 @@ class Row:
     ours_status: str
     ours_first: float | None
     ours_bound: int | None
+    nohint: int | None = None  # ablation: our model without the greedy hint
 
     def gap(self, value: int | None) -> float | None:
         return None if value is None else 100.0 * (value - self.best) / self.best
 
 
-def run_instances(names: list[str], limit: int, workers: int, seed: int) -> list[Row]:
+def run_instances(
+    names: list[str], limit: int, workers: int, seed: int, ablation: bool = False
+) -> list[Row]:
     cat = catalogue()
     rows = []
     for k, name in enumerate(names):
@@ -193,11 +197,18 @@ def run_instances(names: list[str], limit: int, workers: int, seed: int) -> list
             p_status, p_value = plain()
         row = Row(name, inst.fmt, limit, inst.best, p_value, p_status, o_value, o_status, first,
                   bound)  # fmt: skip
+        if ablation:
+            s = solve(
+                problem,
+                SolveOptions(time_limit=limit, workers=workers, seed=seed, use_hint=False),
+            )
+            row.nohint = s.makespan
         rows.append(row)
         print(
             f"{limit:>3} s {name:<6} best {inst.best:>5} | plain {p_value!s:>5} "
             f"({_pct(row.gap(p_value))}, {p_status}) | ours {o_value!s:>5} "
-            f"({_pct(row.gap(o_value))}, {o_status}, first plan {first or 0:.2f} s)",
+            f"({_pct(row.gap(o_value))}, {o_status}, first plan {first or 0:.2f} s)"
+            + (f" | ours without hint {row.nohint}" if ablation else ""),
             flush=True,
         )
     return rows
@@ -279,11 +290,15 @@ def summary_lines(rows: list[Row]) -> list[str]:
             losses = len(both) - wins - ties
             mean_plain = statistics.mean(r.gap(r.plain) for r in both) if both else float("nan")  # type: ignore[type-var]
             mean_ours = statistics.mean(r.gap(r.ours) for r in both) if both else float("nan")  # type: ignore[type-var]
-            lines.append(
+            line = (
                 f"- {limit} s, {fmt} ({len(sel)} instances): mean gap to best known: plain "
                 f"{mean_plain:.2f} %, ours {mean_ours:.2f} %; ours better on {wins}, equal on "
                 f"{ties}, worse on {losses}"
             )
+            ablated = [r.gap(r.nohint) for r in sel if r.nohint is not None]
+            if ablated:
+                line += f"; ours without the greedy hint {statistics.mean(ablated):.2f} %"  # type: ignore[arg-type]
+            lines.append(line)
     return lines
 
 
@@ -306,8 +321,8 @@ def markdown(rows: list[Row], plant: list[PlantFigures], load: tuple[float, floa
     out += [
         "",
         "| limit | instance | best known | plain | gap | ours | gap | our status | our first "
-        "plan (s) | published plain |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "plan (s) | ours without hint | published plain |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         published = PUBLISHED_PLAIN.get(r.limit, {}).get(r.name, "")
@@ -315,7 +330,8 @@ def markdown(rows: list[Row], plant: list[PlantFigures], load: tuple[float, floa
             f"| {r.limit} s | {r.name} | {r.best} | {r.plain if r.plain is not None else '-'} "
             f"| {_pct(r.gap(r.plain))} | {r.ours if r.ours is not None else '-'} | "
             f"{_pct(r.gap(r.ours))} | {r.ours_status} | "
-            f"{'-' if r.ours_first is None else f'{r.ours_first:.2f}'} | {published} |"
+            f"{'-' if r.ours_first is None else f'{r.ours_first:.2f}'} | "
+            f"{'' if r.nohint is None else r.nohint} | {published} |"
         )
     if plant:
         out += [
@@ -356,6 +372,9 @@ def main() -> None:
         "--no-plant-full-model", action="store_true", help="skip the whole-plant CP-SAT run"
     )
     parser.add_argument("--no-results", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--ablation", action="store_true", help="also run our model without the greedy hint"
+    )
     args = parser.parse_args()
 
     load_start = os.getloadavg()[0]
@@ -369,7 +388,7 @@ def main() -> None:
         if args.limits:
             plan = {limit: DEFAULT_10S for limit in args.limits}
     for limit, names in plan.items():
-        rows += run_instances(names, limit, args.workers, args.seed)
+        rows += run_instances(names, limit, args.workers, args.seed, args.ablation)
     print("\n".join(summary_lines(rows)))
     plant = (
         []
