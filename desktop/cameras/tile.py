@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMenu, QSizePolicy, QWidget
 from desktop.cameras.feeds import CameraFeed, raw_frames
 from desktop.cameras.frames import FrameImage, frame_image
 from desktop.cameras.overlay import IdleClock, ZoneStatus, zone_statuses
-from desktop.cameras.painting import TileContent, paint_tile
+from desktop.cameras.painting import TileContent, ZoneLayer, paint_tile
 from vision.rate import RateMeter
 from vision.types import FrameObservation, SourceHealth
 
@@ -32,6 +32,8 @@ class CameraTile(QWidget):
         self.detached = False
         self.maximised = False
         self.notice: str | None = None  # shown in a red band (camera moved)
+        self.smooth = True  # bilinear scaling; the wall turns it off when tiles share the screen
+        self.zone_layer = ZoneLayer()
         self.frames_painted = 0  # pictures actually drawn (the display frame rate's count)
         self.pictures_taken = 0  # new pictures pulled from the holders
         self._rate = RateMeter(window_s=3.0)
@@ -149,7 +151,14 @@ class CameraTile(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         try:
-            paint_tile(p, QRectF(self.rect()), self.content(), selected=self.maximised)
+            paint_tile(
+                p,
+                QRectF(self.rect()),
+                self.content(),
+                selected=self.maximised,
+                smooth=self.smooth,
+                layer=self.zone_layer,
+            )
         finally:
             p.end()
         key = self._image_seq if self.show_video else self._view_seq

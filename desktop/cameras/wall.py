@@ -267,6 +267,7 @@ class CameraWall(QWidget):
                 self.grid.setColumnStretch(c, 1)
         for cid in shown:
             self.tiles[cid].setParent(self.grid_host)
+            self.tiles[cid].smooth = len(shown) == 1  # bilinear only for a tile on its own
             self.tiles[cid].show()
         many = self.pages() > 1 and self.maximised is None
         self.prev_button.setVisible(many)
@@ -290,6 +291,7 @@ class CameraWall(QWidget):
         self.grid.removeWidget(tile)
         tile.detached = True
         tile.maximised = False
+        tile.smooth = True
         window = DetachedTile(tile)
         geometry = self.settings.value(self._key(f"window/{camera_id}"))
         if isinstance(geometry, QByteArray | bytes):
