@@ -135,6 +135,8 @@ def build_model(
         c = staff.contract
         for d in range(horizon):
             locked = locks.get((staff.id, d))
+            if locked not in (None, OFF) and c.unavailable(d):
+                m.add_bool_or([])  # locked to work on a day that cannot be worked
             if c.unavailable(d) or locked == OFF:
                 fixed[e, d] = OFF
                 continue

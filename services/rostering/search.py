@@ -115,6 +115,7 @@ def construct(
     seed: int,
     start: RosterDto | None = None,
     should_stop: Callable[[], bool] = lambda: False,
+    deadline: float | None = None,
 ) -> RosterDto | None:
     """A first roster: the valid lines of ``start``, then the other operators one by one (in a
     random order), each given their best line for the cover left by those before.
@@ -133,9 +134,16 @@ def construct(
         if should_stop():
             return None
         hood = Neighbourhood("construct", (i,), None)
-        outcome, part = solve_part(problem, roster, hood, counts, CONSTRUCT_STEP_LIMIT, seed)
-        if outcome == "unknown":  # not even one line in the time given: try harder
-            outcome, part = solve_part(problem, roster, hood, counts, 10.0, seed)
+        limit = CONSTRUCT_STEP_LIMIT
+        if deadline is not None:
+            limit = min(limit, deadline - time.perf_counter())
+        outcome, part = solve_part(problem, roster, hood, counts, limit, seed)
+        if outcome == "unknown":  # not even one line yet: try harder, within the time left
+            limit = 10.0 if deadline is None else deadline - time.perf_counter()
+            if limit > 0.01:
+                outcome, part = solve_part(problem, roster, hood, counts, limit, seed)
+        if outcome == "unknown":
+            return None
         if part is None:
             raise Infeasible(problem.staff[i].id)
         roster = merge(roster, part)

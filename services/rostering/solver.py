@@ -99,12 +99,16 @@ def _full_solve(
     """CP-SAT on the whole model; ``offer`` gets every improving roster. Returns the status."""
     from ortools.sat.python import cp_model
 
+    called = time.perf_counter()
     built = build(problem)
     if hint is not None:
         built.add_hint(hint)
     solver = cp_model.CpSolver()
     params = solver.parameters
-    params.max_time_in_seconds = max(0.01, time_limit)
+    # the clock runs from the call: building the model is part of the time given
+    params.max_time_in_seconds = max(
+        0.01, min(time_limit - (time.perf_counter() - called), run.deadline - time.perf_counter())
+    )
     params.num_workers = workers
     params.random_seed = seed
     params.log_search_progress = log_search
@@ -222,7 +226,7 @@ def _lns(
 
     def first_then_search() -> None:
         try:
-            first = construct(problem, opts.seed, opts.hint, out_of_time)
+            first = construct(problem, opts.seed, opts.hint, out_of_time, run.deadline)
             detail["first_roster_seconds"] = round(time.perf_counter() - run.started, 3)
             with run.lock:
                 if first is None and early:
@@ -265,6 +269,21 @@ def _lns(
     return (incumbent.roster if incumbent is not None else None), detail
 
 
+def _culprit(problem: RosterProblemDto) -> str | None:
+    """The first operator whose own rules and locks admit no line (every hard rule is about one
+    operator's line, so an infeasible roster has one)."""
+    from services.rostering.neighbourhood import Neighbourhood, cover_counts, empty_roster
+    from services.rostering.search import solve_part
+
+    empty = empty_roster(problem)
+    counts = cover_counts(problem, empty)
+    for i, staff in enumerate(problem.staff):
+        alone = Neighbourhood("diagnose", (i,), None)
+        if solve_part(problem, empty, alone, counts, 5.0, 0)[0] == "infeasible":
+            return staff.id
+    return None
+
+
 def solve(
     problem: RosterProblemDto,
     options: SolveOptionsDto | None = None,
@@ -289,6 +308,10 @@ def solve(
         run.infeasible = True
     seconds = time.perf_counter() - started
     cancelled = cancel is not None and cancel.is_set()
+    if roster is None and run.infeasible and "staff_id" not in detail:
+        culprit = _culprit(problem)
+        if culprit is not None:
+            detail.update(reason=str(Infeasible(culprit)), staff_id=culprit)
     if roster is None:
         status = SolveStatus.INFEASIBLE if run.infeasible else SolveStatus.UNKNOWN
         return SolveResultDto(status, None, None, seconds, None, cancelled=cancelled, detail=detail)
