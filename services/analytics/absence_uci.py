@@ -1,8 +1,9 @@
 """The UCI "Absenteeism at work" records as attendance history, and the model's evaluation.
 
-The file lists absences (36 employees of a courier company, July 2007 to July 2010) with the
-month and weekday but not the day; its rows are in time order, so the month number since the
-start (0..36) is recovered from where the month changes. Attendance slots are then rebuilt as
+The file lists absences (36 employees of a courier company, July 2007 to July 2010; 34 of them
+in the 737 rows that carry a month) with the month and weekday but not the day; its rows are in
+time order, so the month number since the start (0..36) is recovered from where the month
+changes. Attendance slots are then rebuilt as
 one per employee, month and working weekday (Monday..Friday): a slot is *absent* when the
 employee has a record there with more than zero hours. The employees' attributes (distance,
 age, ...) form their profile.

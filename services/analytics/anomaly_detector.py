@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from domain.model.analytics import AnomalyPrediction
 from services.analytics.anomaly_features import DEFAULT_WINDOWS, rolling_features
 from services.analytics.anomaly_scoring import group_events
 from services.analytics.metrics import FloatArray
@@ -71,6 +72,12 @@ class PointScore:
     at: datetime | None
     score: float | None  # None during the probation (nothing to compare with yet)
     threshold: float | None
+
+    def to_prediction(self, machine_id: str, metric: str, model: str) -> AnomalyPrediction | None:
+        """The row for ``anomaly_predictions`` (None during the probation or without a time)."""
+        if self.score is None or self.at is None:
+            return None
+        return AnomalyPrediction(machine_id, self.at, metric, self.score, self.is_anomaly, model)
 
     @property
     def is_anomaly(self) -> bool:

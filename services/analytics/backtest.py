@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -33,8 +33,6 @@ def gbm_forecaster(settings: GbmSettings | None = None) -> Forecaster:
     def run(histories: Sequence[SeriesDto], horizon: int) -> list[ForecastDto]:
         base = settings or GbmSettings()
         if base.horizon != horizon:
-            from dataclasses import replace
-
             base = replace(base, horizon=horizon)
         return GlobalGbmForecaster(base).fit(histories).predict(histories)
 

@@ -52,14 +52,14 @@ def test_rolling_features_ignore_the_future() -> None:
 
 
 def test_a_future_change_never_alters_a_past_detection() -> None:
-    x = machine()
+    x = machine(600, 500)
     first = detect(x, stamps(x.size), SMALL)
     changed = x.copy()
-    changed[650:] += np.linspace(0, 30, x.size - 650)  # a different future
+    changed[450:] += np.linspace(0, 30, x.size - 450)  # a different future
     second = detect(changed, stamps(x.size), SMALL)
-    assert first.scores[:650] == second.scores[:650]
-    assert first.thresholds[:650] == second.thresholds[:650]
-    assert first.scores[650:] != second.scores[650:]
+    assert first.scores[:450] == second.scores[:450]
+    assert first.thresholds[:450] == second.thresholds[:450]
+    assert first.scores[450:] != second.scores[450:]
 
 
 def test_the_injected_drop_is_detected_and_quiet_data_mostly_is_not() -> None:
@@ -75,7 +75,7 @@ def test_the_injected_drop_is_detected_and_quiet_data_mostly_is_not() -> None:
 
 
 def test_streaming_gives_the_batch_scores() -> None:
-    x = machine(520, 450)
+    x = machine(360, 330)
     for kind in ("iforest", "knn"):
         settings = DetectorSettings(
             kind=kind, windows=(6, 24, 72), probation=200, refit_every=120, trees=20
@@ -115,3 +115,25 @@ def test_event_grouping_and_window_scoring_by_hand() -> None:
     assert result.detections == 6  # the one at 5 is in the probation
     assert result.false_positive_points == 3  # 100, 150, 190
     assert result.false_positive_events == 3
+
+
+def test_a_streamed_detection_becomes_a_prediction_row_and_an_alert() -> None:
+    from domain.model.alerts import AlertType
+    from domain.rules.alerting import AlertEngine, machine_anomaly
+
+    x = machine(330, 300)
+    online = OnlineDetector(SMALL)
+    points = [online.update(v, t) for v, t in zip(x, stamps(x.size), strict=True)]
+    assert points[0].to_prediction("m1", "temperature", SMALL.name) is None  # probation
+    hit = next(p for p in points if p.is_anomaly and p.index >= 300)
+    row = hit.to_prediction("m1", "temperature", SMALL.name)
+    assert row is not None
+    assert row.is_anomaly
+    assert row.at == hit.at
+    assert hit.score is not None
+    assert hit.threshold is not None
+    window = {"values": [float(v) for v in x[hit.index - 5 : hit.index + 1]]}
+    condition = machine_anomaly("m1", "temperature", hit.score, hit.threshold, row.at, window)
+    actions = AlertEngine().observe([condition])
+    assert actions[0].alert.alert_type is AlertType.MACHINE_ANOMALY
+    assert actions[0].alert.context["values"] == window["values"]
