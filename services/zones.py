@@ -469,6 +469,26 @@ class ZoneService:
             uow.record(Change(Topic.ZONE, "template_deleted", (str(template_id),)))
             uow.commit()
 
+    def snapshot(self, camera_id: str, *, timeout_s: float = 5.0) -> np.ndarray:
+        """One frame from the camera's source (for the editor when the camera is not running);
+        raises SourceError with one line when the source cannot be read."""
+        from services.vision.sources import camera_source
+        from vision.sources import SourceError, open_reader, parse_source
+
+        camera = self.camera(camera_id)
+        reader = open_reader(
+            parse_source(camera_source(camera)),
+            open_timeout_s=timeout_s,
+            read_timeout_s=timeout_s,
+        )
+        try:
+            frame = reader.read()
+        finally:
+            reader.close()
+        if frame is None:
+            raise SourceError(f"{camera.name}: the camera gave no picture")
+        return frame
+
     # -- camera moved ------------------------------------------------------------------------
     def check_alignment(self, camera_id: str, live_frame: np.ndarray) -> AlignmentResult:
         """Compare a live frame with the camera's reference frame (UNKNOWN without one)."""

@@ -62,6 +62,8 @@ def health_text(health: SourceHealth | None, display_fps: float | None, error: s
         parts.append(f"source {health.source_fps:.1f} fps")
     if health.analysed_fps:
         parts.append(f"analysed {health.analysed_fps:.1f}")
+    elif health.connected and health.frames_analysed == 0:
+        parts.append("analysis starting…")
     if display_fps:
         parts.append(f"shown {display_fps:.1f}")
     parts.append(f"dropped {health.dropped_frames}")
@@ -185,11 +187,11 @@ def _paint_zone_labels(
 def _paint_people(p: QPainter, target: QRectF, obs: FrameObservation) -> None:
     sx = target.width() / max(obs.width, 1)
     sy = target.height() / max(obs.height, 1)
-    p.setBrush(Qt.BrushStyle.NoBrush)
     for person in obs.persons:
         x1, y1, x2, y2 = person.box
         rect = QRectF(target.x() + x1 * sx, target.y() + y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy)
         colour = PERSON_COLOURS[person.state]
+        p.setBrush(Qt.BrushStyle.NoBrush)  # (the previous badge left its fill behind)
         p.setPen(QPen(colour, 2.0))
         p.drawRect(rect)
         _badge(p, rect.topLeft() - QPointF(0, 16), f"#{person.track_id} {person.state}", colour)

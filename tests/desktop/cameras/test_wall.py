@@ -223,3 +223,18 @@ def test_a_live_pipeline_on_the_demo_clip_plays_on_the_wall(qtbot: Any, tmp_path
         wall.stop()
     finally:
         pipeline.stop()
+
+
+def test_people_boxes_are_outlines_not_fills(qtbot: Any, tmp_path: Path) -> None:
+    feed = FakeFeed("C1", zones=())
+    wall = make_wall(qtbot, tmp_path, FakeSource([feed]), show_video=True)
+    boxes = [(50, 80, 120, 200), (200, 80, 280, 200), (350, 80, 430, 200)]
+    people = [person(i, b, ()) for i, b in enumerate(boxes)]
+    feed.publish(observation(1.0, people, zones=()), frame())
+    tile = wall.tiles["C1"]
+    assert tile.pull()
+    image = tile.grab().toImage()
+    x0, y0, w, h = _picture_rect(tile)
+    for x1, y1, x2, y2 in boxes:  # the middle of every box still shows the picture
+        cx, cy = (x1 + x2) / 2 / 480, (y1 + y2) / 2 / 270 + 0.03
+        assert image.pixelColor(int(x0 + cx * w), int(y0 + cy * h)) == QColor(255, 0, 0)
