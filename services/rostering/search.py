@@ -41,7 +41,13 @@ STEP_PARAMETERS: dict[str, int | float | bool] = {"symmetry_level": 0, "cp_model
 INITIAL_SIZE = 0.1  # of the roster's cells freed by a step, adapted per kind of step
 GROW = 1.1  # a step proved optimal grows its kind's size by this factor, a timed-out one shrinks it
 STEP_LIMIT = 0.5  # seconds per step
-CONSTRUCT_STEP_LIMIT = 0.5  # seconds per step of the first roster
+RATE_MEMORY = 0.8  # how much of a kind's past gain per second its new rate keeps
+RATE_FLOOR = 0.15  # each kind is drawn at least this often relative to the best one
+CONSTRUCT_STEP_LIMIT = 0.5  # seconds per step
+RATE_MEMORY = 0.8  # how much of a kind's past gain per second its new rate keeps
+RATE_FLOOR = (
+    0.15  # each kind is drawn at least this often relative to the best one of the first roster
+)
 
 
 class Infeasible(Exception):
@@ -185,6 +191,16 @@ class SharedIncumbent:
             return better
 
 
+def _draw(rates: dict[str, float | None], rng: random.Random) -> str:
+    untried = [k for k, r in rates.items() if r is None]
+    if untried:
+        return rng.choice(untried)
+    values = {k: r or 0.0 for k, r in rates.items()}
+    floor = RATE_FLOOR * max(max(values.values()), 1e-9)
+    weights = [max(v, floor) for v in values.values()]
+    return rng.choices(list(values), weights)[0]
+
+
 def neighbourhood_search(
     incumbent: SharedIncumbent,
     deadline: float,
@@ -195,19 +211,22 @@ def neighbourhood_search(
     """Improve ``incumbent`` until ``deadline`` (a ``time.perf_counter()`` value) or stop.
 
     Each kind of neighbourhood keeps its own size, grown when its steps are solved to
-    optimality and shrunk when they run out of time, so steps stay short.
+    optimality and shrunk when they run out of time, so steps stay short; kinds are drawn in
+    proportion to their recent gain per second (never below a floor, so each keeps a chance).
     """
     problem = incumbent.problem
     rng = random.Random(seed)
     sizes = dict.fromkeys(KINDS, INITIAL_SIZE)
+    rates: dict[str, float | None] = dict.fromkeys(KINDS)  # None: not tried yet
     step_limit = STEP_LIMIT if step_limit is None else step_limit
     stats = SearchStats(by_kind={k: [0, 0] for k in KINDS})
     while not should_stop():
         left = deadline - time.perf_counter()
         if left <= 0.02:
             break
-        roster, _, counts = incumbent.snapshot()
-        kind = rng.choice(KINDS)
+        roster, before, counts = incumbent.snapshot()
+        kind = _draw(rates, rng)
+        started = time.perf_counter()
         hood = pick(kind, problem, roster, sizes[kind], rng, paying_rows(problem, counts))
         outcome, part = solve_part(
             problem, roster, hood, counts, min(step_limit, left), rng.randrange(1 << 30)
@@ -216,8 +235,13 @@ def neighbourhood_search(
         stats.steps += 1
         stats.by_kind[kind][0] += 1
         sizes[kind] = min(1.0, sizes[kind] * GROW) if proved else max(0.01, sizes[kind] / GROW)
+        gain = 0
         if part is not None and incumbent.offer(part):
             stats.improvements += 1
             stats.by_kind[kind][1] += 1
+            gain = max(0, before - incumbent.snapshot()[1])
+        rate = gain / max(1e-3, time.perf_counter() - started)
+        old = rates[kind]
+        rates[kind] = rate if old is None else (1 - RATE_MEMORY) * rate + RATE_MEMORY * old
     log.debug("neighbourhood search: %s", stats)
     return stats
