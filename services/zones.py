@@ -152,11 +152,28 @@ class ZoneIssue:
         return self.level == "error"
 
 
+MIN_OVERLAP_SHARE = 0.01  # shared area / the smaller zone's area below which zones only touch
+_GRID = 256
+
+
+def shared_area(a: Sequence[Point], b: Sequence[Point]) -> float:
+    """The share of the smaller polygon's area that the other covers (sampled on a grid)."""
+    from vision.zones import points_in_polygon
+
+    xs = (np.arange(_GRID) + 0.5) / _GRID
+    grid = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
+    in_a = points_in_polygon(grid, np.asarray(a, dtype=np.float64))
+    in_b = points_in_polygon(grid, np.asarray(b, dtype=np.float64))
+    smaller = min(int(in_a.sum()), int(in_b.sum()))
+    return float((in_a & in_b).sum()) / smaller if smaller else 0.0
+
+
 def check_drafts(drafts: Sequence[ZoneDraft], camera_id: str = "camera") -> list[ZoneIssue]:
     """What is wrong with a set of zones: the domain rules as messages a person can act on.
 
     Errors: fewer than 3 vertices, crossing edges, vertices outside the frame, bad properties.
-    Warnings: zones that overlap (a person there counts in both), two zones with one name.
+    Warnings: zones that overlap (a person there counts in both; zones that only touch along
+    an edge, as on tape lines, are not warned about), two zones with one name.
     """
     issues: list[ZoneIssue] = []
     shapes: dict[int, Zone] = {}  # zones with a usable polygon (for the overlap warning)
@@ -175,13 +192,16 @@ def check_drafts(drafts: Sequence[ZoneDraft], camera_id: str = "camera") -> list
     for i, zone in shapes.items():
         later = [z for j, z in shapes.items() if j > i]
         for other in zone.overlapping(later):
+            share = shared_area(zone.polygon, other.polygon)
+            if share < MIN_OVERLAP_SHARE:
+                continue  # they touch along tape lines: not worth a warning
             issues.append(
                 ZoneIssue(
                     "warning",
                     i,
                     "zone_overlap",
-                    f"zone {zone.name!r} overlaps zone {other.name!r}: a person standing in "
-                    "both is counted in both",
+                    f"zone {zone.name!r} overlaps zone {other.name!r} ({share:.0%} of the "
+                    "smaller one): a person standing there is counted in both",
                 )
             )
     seen: dict[str, int] = {}

@@ -88,6 +88,7 @@ class ZoneEditor(QWidget):
         self.zone_list = QListWidget()
         self.messages = QListWidget()
         self.messages.setObjectName("zone_messages")
+        self.messages.setWordWrap(True)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.templates = TemplateActions(self)
@@ -102,6 +103,7 @@ class ZoneEditor(QWidget):
     def _build_toolbar(self) -> None:
         self.camera_box = QComboBox()
         self.camera_box.setMinimumWidth(180)
+        self.camera_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.camera_box.activated.connect(
             lambda _i: self.load_camera(self.camera_box.currentData())
         )

@@ -48,8 +48,9 @@ class ZonePropertiesPanel(QWidget):
         self.colour = QLineEdit()
         self.colour.setMaxLength(7)
         self.colour.setPlaceholderText("#RRGGBB")
-        self.colour_button = QPushButton("…")
-        self.colour_button.setMaximumWidth(32)
+        self.colour_button = QPushButton("")
+        self.colour_button.setToolTip("choose a colour")
+        self.colour_button.setFixedWidth(28)
         self.min_workers = QSpinBox()
         self.max_workers = QSpinBox()
         for box in (self.min_workers, self.max_workers):

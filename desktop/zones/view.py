@@ -20,6 +20,7 @@ from PySide6.QtGui import (
     QKeyEvent,
     QMouseEvent,
     QPainter,
+    QResizeEvent,
     QUndoStack,
     QWheelEvent,
 )
@@ -67,6 +68,7 @@ class ZoneEditorView(QGraphicsView):
         self.points: list[Pt] = []
         self._drag: _Drag | None = None
         self._space = False
+        self.auto_fit = True  # follow the widget's size until the user zooms
         self.setRenderHint(QPainter.RenderHint.Antialiasing, True)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -188,12 +190,19 @@ class ZoneEditorView(QGraphicsView):
 
     # -- zoom and pan ------------------------------------------------------------------------
     def zoom_by(self, factor: float) -> None:
+        self.auto_fit = False
         target = max(MIN_ZOOM, min(MAX_ZOOM, self.zoom * factor))
         f = target / self.zoom
         self.scale(f, f)
 
     def fit(self) -> None:
+        self.auto_fit = True
         self.fitInView(self.zscene.frame_border, Qt.AspectRatioMode.KeepAspectRatio)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.auto_fit:
+            self.fitInView(self.zscene.frame_border, Qt.AspectRatioMode.KeepAspectRatio)
 
     def wheelEvent(self, event: QWheelEvent) -> None:
         steps = event.angleDelta().y() / 120.0

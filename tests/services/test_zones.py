@@ -3,6 +3,7 @@ stale saves, templates, the reference frame and the camera-moved check."""
 
 from __future__ import annotations
 
+import re
 import threading
 from typing import Any
 
@@ -72,6 +73,17 @@ def test_check_drafts_explains_each_problem() -> None:
     assert not overlap.is_error
     assert "'limits' overlaps zone 'over'" in overlap.message
     assert [i.index for i in issues if i.is_error] == [0, 1, 2, 3]
+    share = re.search(r"\((\d+)% of the smaller one\)", overlap.message)
+    assert share is not None
+    assert 23 <= int(share.group(1)) <= 27  # 0.1 x 0.1 of a 0.2 x 0.2 square, sampled
+    # zones that only share an edge (drawn along the same tape line) are not an overlap
+    beside = ((0.4, 0.1), (0.6, 0.1), (0.6, 0.4), (0.4, 0.4))
+    assert check_drafts([ZoneDraft("A", SQUARE), ZoneDraft("B", beside)]) == []
+    from services.resources import resource_path
+    from vision.zones import load_zones_file
+
+    demo = load_zones_file(resource_path("demo", "zones.json"))
+    assert check_drafts([ZoneDraft.from_zone(z) for z in demo]) == []  # they share tape lines
 
 
 def test_save_and_load_round_trip_with_audit_and_change(db_url: str, make_app: Any) -> None:

@@ -47,7 +47,8 @@ def test_validation_messages_follow_every_edit(seat: Any, open_editor: Any) -> N
     editor.undo.undo()
     draw(editor, [(150, 100), (300, 100), (300, 200), (150, 200)])
     assert editor.message_texts() == [
-        "⚠ zone 'Zone 1' overlaps zone 'Zone 2': a person standing in both is counted in both"
+        "⚠ zone 'Zone 1' overlaps zone 'Zone 2' (27% of the smaller one): a person standing "
+        "there is counted in both"
     ]
     assert editor.save_button.isEnabled()  # a warning does not block the save
     # min above max: the properties panel's value is refused by the rule, with its reason
