@@ -122,39 +122,73 @@ def construct(
     start: RosterDto | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     deadline: float | None = None,
+    threads: int = 1,
 ) -> RosterDto | None:
     """A first roster: the valid lines of ``start``, then the other operators one by one (in a
-    random order), each given their best line for the cover left by those before.
+    random order), each given their best line for the cover left by those before; ``threads``
+    operators are solved at a time, each against the roster as it stands.
 
-    Returns None when ``should_stop`` says so before the roster is complete; raises
-    :class:`Infeasible` when an operator has no line that obeys their rules.
+    Returns None when ``should_stop`` says so (or the deadline passes) before the roster is
+    complete; raises :class:`Infeasible` when an operator has no line that obeys their rules.
     """
     rng = random.Random(seed)
     kept = valid_lines(problem, start)
     lines = {e.id: kept.get(e.id, (OFF,) * problem.horizon) for e in problem.staff}
-    roster = RosterDto(lines)
     todo = [i for i, e in enumerate(problem.staff) if e.id not in kept]
     rng.shuffle(todo)
-    counts = cover_counts(problem, roster)
-    for i in todo:
-        if should_stop():
-            return None
+    roster = RosterDto(lines)
+    stopped = False
+    lock = threading.Lock()
+    failures: list[BaseException] = []
+
+    def place(i: int) -> bool:
+        nonlocal roster
+        with lock:
+            now = roster
+        counts = cover_counts(problem, now)
         hood = Neighbourhood("construct", (i,), None)
         limit = CONSTRUCT_STEP_LIMIT
         if deadline is not None:
             limit = min(limit, deadline - time.perf_counter())
-        outcome, part = solve_part(problem, roster, hood, counts, limit, seed)
+        outcome, part = solve_part(problem, now, hood, counts, limit, seed)
         if outcome == "unknown":  # not even one line yet: try harder, within the time left
             limit = 10.0 if deadline is None else deadline - time.perf_counter()
             if limit > 0.01:
-                outcome, part = solve_part(problem, roster, hood, counts, limit, seed)
+                outcome, part = solve_part(problem, now, hood, counts, limit, seed)
         if outcome == "unknown":
-            return None
+            return False
         if part is None:
             raise Infeasible(problem.staff[i].id)
-        roster = merge(roster, part)
-        counts = cover_counts(problem, roster)
-    return roster
+        with lock:
+            roster = merge(roster, part)
+        return True
+
+    def worker() -> None:
+        nonlocal stopped
+        while True:
+            with lock:
+                if not todo or stopped or failures:
+                    return
+                i = todo.pop()
+            try:
+                if should_stop() or not place(i):
+                    with lock:
+                        stopped = True
+            except BaseException as exc:  # noqa: BLE001 (re-raised on the caller's thread)
+                with lock:
+                    failures.append(exc)
+
+    if threads <= 1:
+        worker()
+    else:
+        pool = [threading.Thread(target=worker, name=f"roster-first-{k}") for k in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+    if failures:
+        raise failures[0]
+    return None if stopped else roster
 
 
 class SharedIncumbent:

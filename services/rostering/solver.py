@@ -176,97 +176,55 @@ def _lns(
     problem: RosterProblemDto, opts: SolveOptionsDto, build: ModelBuilder, run: _Run
 ) -> tuple[RosterDto | None, dict[str, object]]:
     detail: dict[str, object] = {"strategy": "lns"}
-    ready = threading.Event()  # the first roster is built
-    box: dict[str, SharedIncumbent] = {}
-    early: list[RosterDto] = []  # whole rosters found by CP-SAT before the first roster
+
+    def out_of_time() -> bool:
+        return run.should_stop() or time.perf_counter() > run.deadline
+
+    first = construct(problem, opts.seed, opts.hint, out_of_time, run.deadline, opts.workers)
+    detail["first_roster_seconds"] = round(time.perf_counter() - run.started, 3)
+    if first is None:
+        return None, detail  # out of time (or cancelled) before a whole roster
+    incumbent = SharedIncumbent(problem, first, run.report)
+    detail["first_objective"] = incumbent.objective
+    run.report(first, incumbent.objective)
     steps: list[int] = []
-    failure: list[BaseException] = []
 
     def proven() -> bool:
-        bound, incumbent = run.bound, box.get("incumbent")
-        if run.proved:
-            return True
-        return (
-            bound is not None
-            and incumbent is not None
-            and incumbent.objective <= math.ceil(bound - 1e-6)
-        )
+        bound = run.bound
+        return run.proved or (bound is not None and incumbent.objective <= math.ceil(bound - 1e-6))
 
     def stop_search() -> bool:
         return run.should_stop() or proven()
 
     def offer_whole(roster: RosterDto) -> None:
-        with run.lock:
-            incumbent = box.get("incumbent")
-            if incumbent is None:
-                early[:] = [roster]
-        if incumbent is not None:
-            incumbent.offer(roster, whole=True)
+        incumbent.offer(roster, whole=True)
 
     def search(seed: int) -> None:
-        ready.wait()
-        incumbent = box.get("incumbent")
-        if incumbent is not None:
-            stats = neighbourhood_search(incumbent, run.deadline, seed, stop_search)
-            with run.lock:
-                steps.append(stats.steps)
+        stats = neighbourhood_search(incumbent, run.deadline, seed, stop_search)
+        with run.lock:
+            steps.append(stats.steps)
 
     def bound_then_search() -> None:
         limit = min(run.deadline - time.perf_counter(), opts.bound_share * opts.time_limit)
-        if limit > 0.05:
+        if limit > 0.05 and not stop_search():
             detail["bound_status"] = _full_solve(
-                problem, build, run, limit, 1, opts.seed, opts.hint, offer_whole
+                problem, build, run, limit, 1, opts.seed, incumbent.roster, offer_whole
             )
-        if run.infeasible or run.proved:
-            run.stop.set()  # the first roster will not be needed, or is beaten
         search(opts.seed + 1)
 
-    def out_of_time() -> bool:
-        return run.should_stop() or time.perf_counter() > run.deadline
-
-    def first_then_search() -> None:
-        try:
-            first = construct(problem, opts.seed, opts.hint, out_of_time, run.deadline)
-            detail["first_roster_seconds"] = round(time.perf_counter() - run.started, 3)
-            with run.lock:
-                if first is None and early:
-                    first = early[0]
-            if first is None:
-                return  # out of time (or cancelled) before any roster
-            incumbent = SharedIncumbent(problem, first, run.report)
-            detail["first_objective"] = incumbent.objective
-            run.report(first, incumbent.objective)
-            with run.lock:
-                box["incumbent"] = incumbent
-                pending = list(early)
-            for roster in pending:
-                incumbent.offer(roster, whole=True)
-        except BaseException as exc:  # noqa: BLE001 (re-raised on the caller's thread)
-            failure.append(exc)
-            run.stop.set()
-        finally:
-            ready.set()
-        search(opts.seed + 2)
-
-    threads = [
-        threading.Thread(target=bound_then_search, name="roster-bound"),
-        threading.Thread(target=first_then_search, name="roster-first"),
-    ]
+    threads = [threading.Thread(target=bound_then_search, name="roster-bound")]
     threads += [
-        threading.Thread(target=search, args=(opts.seed + 3 + i,), name=f"roster-lns-{i}")
-        for i in range(opts.workers - 2)
+        threading.Thread(target=search, args=(opts.seed + 2 + i,), name=f"roster-lns-{i}")
+        for i in range(opts.workers - 1)
     ]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    if failure:
-        raise failure[0]
     detail["steps"] = sum(steps)
     if proven():
         run.proved = True
-    incumbent = box.get("incumbent")
-    return (incumbent.roster if incumbent is not None else None), detail
+    return incumbent.roster, detail
 
 
 def _culprit(problem: RosterProblemDto) -> str | None:

@@ -50,7 +50,7 @@ def test_check_recomputes_the_objective_of_a_solved_roster(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     instance = shared_data("rostering", "Instance1.txt")
-    run(["roster", "solve", "--instance", str(instance), "--time-limit", "2", "--json"])
+    run(["roster", "solve", "--instance", str(instance), "--time-limit", "10", "--json"])
     solved = _json(capsys)
     path = tmp_path / "solved.json"
     path.write_text(json.dumps(solved), encoding="utf-8")
@@ -73,14 +73,14 @@ def test_check_recomputes_the_objective_of_a_solved_roster(
 
 def test_repair_prints_the_changes(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     instance = shared_data("rostering", "Instance1.txt")
-    run(["roster", "solve", "--instance", str(instance), "--time-limit", "2", "--json"])
+    run(["roster", "solve", "--instance", str(instance), "--time-limit", "10", "--json"])
     published = _json(capsys)["roster"]
     assert isinstance(published, dict)
     worker = next(k for k, v in published.items() if v[3] == "D")
     path = tmp_path / "published.json"
     path.write_text(json.dumps(published), encoding="utf-8")
     args = ["roster", "repair", "--instance", str(instance), "--roster", str(path)]
-    code = run([*args, "--absent", f"{worker}:3", "--time-limit", "3", "--json"])
+    code = run([*args, "--absent", f"{worker}:3", "--time-limit", "10", "--json"])
     data = _json(capsys)
     assert code == 0
     changes = data["changes"]
