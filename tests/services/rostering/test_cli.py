@@ -27,7 +27,7 @@ def test_solve_prints_the_specified_json(capsys: pytest.CaptureFixture[str]) -> 
             "--instance",
             str(instance),
             "--time-limit",
-            "3",
+            "10",
             "--workers",
             "2",
             "--json",
