@@ -68,6 +68,7 @@ def run_self_test(argv: Sequence[str] = ()) -> int:
         session.shutdown()
         del qapp
         checks["camera"] = _demo_camera_check()
+        checks["libraries"] = _library_check()
         ok = True
     except Exception as exc:  # noqa: BLE001 - the self-test reports every failure
         checks["error"] = f"{type(exc).__name__}: {exc}"
@@ -113,4 +114,33 @@ def _demo_camera_check() -> dict[str, object]:
         "persons_per_frame": persons,
         "zones": len(zones),
         "torch_loaded": "torch" in sys.modules,
+    }
+
+
+def _library_check() -> dict[str, str]:
+    """Use the libraries features import only when first used (the solver, machine learning),
+    so a bundle that lacks one of their dependencies fails here, not in a planner's hands."""
+    import numpy as np
+    from ortools.sat.python import cp_model
+    from sklearn.ensemble import IsolationForest
+
+    model = cp_model.CpModel()
+    x = model.new_int_var(0, 10, "x")
+    y = model.new_int_var(0, 10, "y")
+    model.add(x + y == 7)
+    model.maximize(x - y)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    if solver.solve(model) != cp_model.OPTIMAL or solver.value(x) != 7:
+        raise RuntimeError("the CP-SAT solver gave a wrong answer")
+    points = np.random.default_rng(7).normal(size=(64, 2))
+    forest = IsolationForest(n_estimators=10, random_state=7).fit(points)
+    if forest.predict(np.array([[40.0, 40.0]]))[0] != -1:
+        raise RuntimeError("scikit-learn's isolation forest missed an obvious outlier")
+    import ortools
+    import sklearn
+
+    return {
+        "ortools": str(getattr(ortools, "__version__", "?")),
+        "scikit-learn": str(getattr(sklearn, "__version__", "?")),
     }

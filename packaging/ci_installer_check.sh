@@ -44,6 +44,7 @@ self_test() {
     cat "$scratch/stderr" >&2; fail "$what: self-test exited non-zero: $out"; }
   printf '%s\n' "$out" | grep -q '"ok": true' || fail "$what: self-test said: $out"
   printf '%s\n' "$out" | grep -q '"camera": {' || fail "$what: the camera check did not run"
+  printf '%s\n' "$out" | grep -q '"libraries": {' || fail "$what: the library check did not run"
   log "$what: self-test ok: $out"
 }
 
