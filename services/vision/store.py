@@ -206,7 +206,7 @@ class VisionStore:
         while not self._stop.wait(self.settings.flush_interval_s):
             try:
                 self.flush()
-                self._housekeeping()
+                self.housekeeping()
             except Exception:  # the writer must survive anything one batch does
                 log.exception("vision store: writing observations failed")
 
@@ -332,7 +332,7 @@ class VisionStore:
             for pending in batch.alerts:
                 if pending.camera_id not in live_cams:
                     continue
-                outcome, alert = record_zone_alert(uow, pending, self._snapshot)
+                outcome, alert = record_zone_alert(uow, pending, self.save_snapshot)
                 if alert is None:
                     continue
                 if outcome is Outcome.RAISED:
@@ -428,7 +428,7 @@ class VisionStore:
             "error": h.last_error if h else None,
         }
 
-    def _snapshot(self, pending: PendingAlert, label: str) -> Any:
+    def save_snapshot(self, pending: PendingAlert, label: str) -> Any:
         if not self.policy.snapshots or pending.image is None:
             return None
         data = encode_jpeg(pending.image, blur_boxes=pending.boxes if self.blur else ())
@@ -505,9 +505,10 @@ class VisionStore:
             log.info("%s: %d session(s) left open by a stopped run closed", camera_id, len(stale))
         return len(stale)
 
-    def _housekeeping(self) -> None:
+    def housekeeping(self, *, force: bool = False) -> None:
+        """Prune old snapshots and run the daily time-log retention (hourly at most)."""
         now = time.monotonic()
-        if now - self._last_housekeeping < self.settings.housekeeping_s:
+        if not force and now - self._last_housekeeping < self.settings.housekeeping_s:
             return
         self._last_housekeeping = now
         try:
