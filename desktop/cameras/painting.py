@@ -27,6 +27,7 @@ PERSON_COLOURS: dict[ActivityState, QColor] = {
     ActivityState.UNKNOWN: QColor(200, 200, 200),
 }
 HEADER_H = 22.0
+LAG_DASHED = 2  # frames: an overlay further behind the picture than this is drawn dashed
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +42,7 @@ class TileContent:
     error: str | None
     display_fps: float | None
     notice: str | None = None  # e.g. "the camera has moved": a red band under the header
+    lag_frames: int = 0  # how many frames older the overlay is than the picture shown
 
 
 def fit_rect(bounds: QRectF, width: int, height: int) -> QRectF:
@@ -158,7 +160,7 @@ def paint_tile(
     p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
     _paint_zone_labels(p, target, c.zones, c.statuses)
     if obs is not None:
-        _paint_people(p, target, obs)
+        _paint_people(p, target, obs, dashed=c.lag_frames > LAG_DASHED)
     _paint_header(p, header, c, selected)
     if c.notice:
         band = QRectF(bounds.x(), bounds.y() + HEADER_H, bounds.width(), HEADER_H)
@@ -184,7 +186,8 @@ def _paint_zone_labels(
         _badge(p, at + QPointF(0, 2), status.label if status else z.name, STATE_COLOURS[state])
 
 
-def _paint_people(p: QPainter, target: QRectF, obs: FrameObservation) -> None:
+def _paint_people(p: QPainter, target: QRectF, obs: FrameObservation, *, dashed: bool) -> None:
+    """Boxes from an analysis older than the picture (the analysis is behind) are dashed."""
     sx = target.width() / max(obs.width, 1)
     sy = target.height() / max(obs.height, 1)
     for person in obs.persons:
@@ -192,7 +195,7 @@ def _paint_people(p: QPainter, target: QRectF, obs: FrameObservation) -> None:
         rect = QRectF(target.x() + x1 * sx, target.y() + y1 * sy, (x2 - x1) * sx, (y2 - y1) * sy)
         colour = PERSON_COLOURS[person.state]
         p.setBrush(Qt.BrushStyle.NoBrush)  # (the previous badge left its fill behind)
-        p.setPen(QPen(colour, 2.0))
+        p.setPen(QPen(colour, 2.0, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
         p.drawRect(rect)
         _badge(p, rect.topLeft() - QPointF(0, 16), f"#{person.track_id} {person.state}", colour)
 

@@ -21,6 +21,7 @@ class CameraTile(QWidget):
     maximise_requested = Signal(str)  # camera id: toggle maximised
     detach_requested = Signal(str)
     attach_requested = Signal(str)
+    synced_changed = Signal(str, bool)
 
     def __init__(
         self, feed: CameraFeed, *, show_video: bool = True, parent: QWidget | None = None
@@ -33,6 +34,7 @@ class CameraTile(QWidget):
         self.maximised = False
         self.notice: str | None = None  # shown in a red band (camera moved)
         self.smooth = True  # bilinear scaling; the wall turns it off when tiles share the screen
+        self.synced = False  # True: only analysed frames, boxes always on their own frame
         self.zone_layer = ZoneLayer()
         self.frames_painted = 0  # pictures actually drawn (the display frame rate's count)
         self.pictures_taken = 0  # new pictures pulled from the holders
@@ -47,6 +49,7 @@ class CameraTile(QWidget):
         self._view_seq = 0
         self._raw = None
         self._raw_seq = 0
+        self._raw_frame_seq = 0
         self._image: FrameImage | None = None
         self._image_seq = 0
         self._painted_seq = 0
@@ -98,7 +101,8 @@ class CameraTile(QWidget):
         """
         changed = False
         new_frame = None
-        raw = raw_frames(self._feed) if self.show_video else None  # a restart brings a new one
+        # the capture's slot (a restart brings a new one); none when masked or synchronised
+        raw = raw_frames(self._feed) if self.show_video and not self.synced else None
         if raw is not self._raw:
             self._raw, self._raw_seq = raw, 0
         seq, view = self._feed.latest.get()
@@ -114,6 +118,7 @@ class CameraTile(QWidget):
             raw_seq, captured = raw.get()
             if captured is not None and raw_seq != self._raw_seq:
                 self._raw_seq = raw_seq
+                self._raw_frame_seq = captured.seq
                 new_frame = captured.image
         if new_frame is not None and self.show_video:
             self._image = frame_image(new_frame)
@@ -123,6 +128,12 @@ class CameraTile(QWidget):
         if changed and self.isVisible():
             self.update()
         return changed
+
+    def set_synced(self, synced: bool) -> None:
+        """Show only analysed frames (smooth video off) or the capture's newest frame."""
+        self.synced = synced
+        self.synced_changed.emit(self.camera_id, synced)
+        self.update()
 
     def set_notice(self, text: str | None) -> None:
         self.notice = text
@@ -146,7 +157,15 @@ class CameraTile(QWidget):
             error=self._error,
             display_fps=self.display_fps,
             notice=self.notice,
+            lag_frames=self.lag_frames,
         )
+
+    @property
+    def lag_frames(self) -> int:
+        """Frames between the picture shown and the one the overlay was computed on."""
+        if self._raw is None or self._obs is None or not self._raw_frame_seq:
+            return 0
+        return max(0, self._raw_frame_seq - self._obs.frame_index)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -182,6 +201,11 @@ class CameraTile(QWidget):
             act = QAction("Restore the wall" if self.maximised else "Maximise", menu)
             act.triggered.connect(lambda: self.maximise_requested.emit(cid))
             menu.addAction(act)
+            sync = QAction("Analysed frames only (boxes on their own frame)", menu)
+            sync.setCheckable(True)
+            sync.setChecked(self.synced)
+            sync.toggled.connect(self.set_synced)
+            menu.addAction(sync)
             detach = QAction("Open in its own window (second monitor)", menu)
             detach.triggered.connect(lambda: self.detach_requested.emit(cid))
             menu.addAction(detach)

@@ -197,6 +197,8 @@ class CameraWall(QWidget):
                 tile.maximise_requested.connect(self.toggle_maximise)
                 tile.detach_requested.connect(self.detach)
                 tile.attach_requested.connect(self.attach)
+                tile.synced = cid in self._synced_ids()
+                tile.synced_changed.connect(self._on_tile_synced)
                 self.tiles[cid] = tile
             elif tile.feed is not feed:
                 tile.set_feed(feed)
@@ -205,6 +207,13 @@ class CameraWall(QWidget):
         for cid in str(self.settings.value(self._key("detached"), "") or "").split(","):
             if cid in self.tiles and cid not in self.windows:
                 self.detach(cid)
+
+    def _synced_ids(self) -> set[str]:
+        return {c for c in str(self.settings.value(self._key("synced"), "") or "").split(",") if c}
+
+    def _on_tile_synced(self, camera_id: str, synced: bool) -> None:
+        ids = self._synced_ids() - {camera_id} | ({camera_id} if synced else set())
+        self.settings.setValue(self._key("synced"), ",".join(sorted(ids)))
 
     def _drop_tile(self, cid: str) -> None:
         window = self.windows.pop(cid, None)

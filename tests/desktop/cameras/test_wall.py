@@ -220,7 +220,22 @@ def test_a_live_pipeline_on_the_demo_clip_plays_on_the_wall(qtbot: Any, tmp_path
         health = feed.health()
         assert health is not None
         assert health.connected
+        # video at the source rate: the picture may run ahead of the analysis (boxes dashed)
+        assert tile.lag_frames >= 0
+        menu = tile.context_menu()
+        sync = next(a for a in menu.actions() if a.text().startswith("Analysed frames only"))
+        sync.trigger()  # boxes always on their own frame from now on
+        assert wall._synced_ids() == {"CAM-01"}
+        painted = tile.frames_painted
+        qtbot.waitUntil(lambda: tile.frames_painted >= painted + 3, timeout=20000)
+        assert tile.lag_frames == 0
         wall.stop()
+        pipeline.stop()
+        tile.pull()
+        _, view = feed.latest.get()
+        assert view is not None
+        assert tile.image is not None
+        assert tile.image.array is view.frame  # the analysed frame itself, not a newer capture
     finally:
         pipeline.stop()
 
