@@ -344,12 +344,16 @@ def run_bench(
 
 class _LockSampler:
     """Samples PostgreSQL twice a second while the seats run: how many of their sessions are
-    executing and how many wait for a lock. Tells lock contention from a machine short of CPU."""
+    executing, and on which kind of lock the others wait (advisory: the outbox's commit order;
+    transactionid/tuple: a row another transaction holds). Tells lock contention from a machine
+    short of CPU."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.active: list[int] = []
-        self.waiting: list[int] = []
+        self.samples = 0
+        self.active = 0
+        self.waiting: dict[str, int] = {}
+        self.tables: dict[str, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="lock-sampler", daemon=True)
 
@@ -364,27 +368,53 @@ class _LockSampler:
         from sqlalchemy import text
 
         query = text(
-            "SELECT count(*) FILTER (WHERE state = 'active'), "
-            "count(*) FILTER (WHERE wait_event_type = 'Lock') "
-            "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT state, wait_event_type, wait_event, left(query, 600) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         while not self._stop.wait(0.5):
             try:
                 with self.engine.connect() as conn:
-                    active, waiting = conn.execute(query).one()
+                    rows = conn.execute(query).all()
             except Exception:  # a sample lost is no reason to stop the benchmark
                 log.debug("lock sample failed", exc_info=True)
                 continue
-            self.active.append(int(active))
-            self.waiting.append(int(waiting))
+            self.samples += 1
+            for state, kind, event, sql in rows:
+                if state == "active":
+                    self.active += 1
+                if kind == "Lock":
+                    self.waiting[str(event)] = self.waiting.get(str(event), 0) + 1
+                    table = _table_of(str(sql))
+                    self.tables[table] = self.tables.get(table, 0) + 1
 
     def figures(self) -> dict[str, Any]:
-        n = len(self.active) or 1
+        n = self.samples or 1
         return {
-            "pg_sessions_active_mean": round(sum(self.active) / n, 2),
-            "pg_sessions_waiting_for_locks_mean": round(sum(self.waiting) / n, 2),
-            "pg_samples": len(self.active),
+            "pg_sessions_active_mean": round(self.active / n, 2),
+            "pg_sessions_waiting_for_locks_mean": {
+                k: round(v / n, 2) for k, v in sorted(self.waiting.items())
+            },
+            "pg_lock_waits_by_statement": {
+                k: round(v / n, 2) for k, v in sorted(self.tables.items())
+            },
+            "pg_samples": self.samples,
         }
+
+
+def _table_of(sql: str) -> str:
+    """A short name for the statement a session waits in: "select operators", "update ..."."""
+    words = sql.replace('"', " ").split()
+    if not words:
+        return "?"
+    verb = words[0].lower()
+    for marker in ("from", "into", "update"):
+        if marker in (w.lower() for w in words):
+            i = [w.lower() for w in words].index(marker)
+            if marker == "update":
+                return f"update {words[1] if len(words) > 1 else '?'}"
+            if i + 1 < len(words):
+                return f"{verb} {words[i + 1].split('(')[0]}"
+    return verb
 
 
 def _wait(out: Any, kind: str, n: int, timeout: float) -> dict[int, Any]:
@@ -415,6 +445,16 @@ def _figures(
     from services.messaging.outbox import events_after
 
     commits = [ms for r in results.values() for ms in r["commit_ms"]]
+    by_group: dict[str, dict[str, float | None]] = {}
+    for name, conflicting in (("conflicting_seats", True), ("own_operator_seats", False)):
+        ms = [
+            x for p in plans if p.conflicting == conflicting for x in results[p.index]["commit_ms"]
+        ]
+        by_group[name] = {
+            "p50": round(statistics.median(ms), 2) if ms else None,
+            "p99": round(percentile(ms, 99), 2) if ms else None,
+            "n": len(ms),
+        }
     events = []
     last = first_seq
     while True:
@@ -461,6 +501,7 @@ def _figures(
             "p50": round(statistics.median(propagation), 2) if propagation else None,
             "p99": round(percentile(propagation, 99), 2) if propagation else None,
         },
+        "commit_ms_by_seat_kind": by_group,
         "operations": totals.get("operations", 0),
         "conflicts": totals.get("conflicts", 0),
         "lost_updates": missing + duplicates + check.chain_breaks,

@@ -2,8 +2,10 @@
 
 Each call is one transaction (a unit of work) that
 
-1. locks the rows it will change in one fixed order (work orders, operators, machines,
-   materials, allocations; ids sorted), so two calls never wait on each other in a circle;
+1. locks the rows it will change in one fixed order (operators, machines, work orders,
+   allocations, and the critical materials last; ids sorted), so two calls never wait on each
+   other in a circle, and a call that queues for a contended operator or machine does so before
+   it holds any work order another seat may need;
 2. refuses a stale write (the caller saw an older version) naming who changed the thing, from
    which seat and when;
 3. checks every rule of ``domain.rules.allocation`` on what it read under those locks;
@@ -211,14 +213,14 @@ class AllocationService:
     # -- allocate --------------------------------------------------------------------------
     def _allocate(self, uow: UnitOfWork, cmd: Allocate) -> AllocationResult:
         r = uow.repos
-        wo = r.work_orders.require(cmd.work_order_id, lock=True)
-        _check_version("work order", wo.id, wo, cmd.expected_work_order_version)
         op = r.operators.require(cmd.operator_id, lock=True) if cmd.operator_id else None
         if op is not None:
             _check_version("operator", op.id, op, cmd.expected_operator_version)
         machine = r.machines.require(cmd.machine_id, lock=True) if cmd.machine_id else None
         if machine is not None:
             _check_version("machine", machine.id, machine, cmd.expected_machine_version)
+        wo = r.work_orders.require(cmd.work_order_id, lock=True)
+        _check_version("work order", wo.id, wo, cmd.expected_work_order_version)
         now: datetime = uow.now
         start = cmd.start or now
         bookings = F.load_bookings(
@@ -289,9 +291,9 @@ class AllocationService:
         peek = r.allocations.require(cmd.allocation_id)
         if cmd.expected_version is not None and peek.version != cmd.expected_version:
             raise stale("allocation", peek.id, peek)
-        wos = self._lock_all(r.work_orders, [peek.work_order_id, cmd.work_order_id])
         ops = self._lock_all(r.operators, [peek.operator_id, cmd.operator_id])
         machines = self._lock_all(r.machines, [peek.machine_id, cmd.machine_id])
+        wos = self._lock_all(r.work_orders, [peek.work_order_id, cmd.work_order_id])
         alloc = self._lock_allocation(uow, peek, cmd.expected_version)
         if not alloc.status.holds_resources:
             raise RuleViolation([_closed(alloc, "reassigned")])
@@ -387,9 +389,9 @@ class AllocationService:
         peek = r.allocations.require(cmd.allocation_id)
         if cmd.expected_version is not None and peek.version != cmd.expected_version:
             raise stale("allocation", peek.id, peek)
-        wos = self._lock_all(r.work_orders, [peek.work_order_id])
         ops = self._lock_all(r.operators, [peek.operator_id])
         machines = self._lock_all(r.machines, [peek.machine_id])
+        wos = self._lock_all(r.work_orders, [peek.work_order_id])
         alloc = self._lock_allocation(uow, peek, cmd.expected_version)
         now: datetime = uow.now
         warnings: tuple[Violation, ...] = ()
