@@ -63,6 +63,24 @@ def _rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             _verdict(p["p99"], TARGETS["propagation_p99_ms"]),
         ),
         (
+            "commit ms p50 / p99: seats on their own operators | on the 3 shared ones",
+            " | ".join(
+                f"{g['p50']} / {g['p99']} (n={g['n']})"
+                for g in (
+                    f["commit_ms_by_seat_kind"]["own_operator_seats"],
+                    f["commit_ms_by_seat_kind"]["conflicting_seats"],
+                )
+            ),
+            "",
+        ),
+        (
+            "PostgreSQL sessions active / waiting for a lock (mean of samples)",
+            f"{f['pg_sessions_active_mean']} / "
+            + ", ".join(f"{k} {v}" for k, v in f["pg_lock_waits_by_statement"].items()),
+            "",
+        ),
+        ("CPU of the seat processes (cores)", str(f["seat_cpu_cores"]), ""),
+        (
             "operations (committed / conflicts / other refusals)",
             f"{f['operations']} ({f['committed']} / {f['conflicts']} / {f['rejected']})",
             "",

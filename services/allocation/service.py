@@ -26,6 +26,8 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+
 from domain.auth import Actor, Permission
 from domain.errors import ConcurrentEdit, RuleViolation, Violation
 from domain.model.allocation import (
@@ -60,7 +62,9 @@ from services.allocation.event_log import source_of, write_event
 from services.allocation.status import StatusKeeper
 from services.bootstrap import App
 from services.errors import DatabaseUnavailable
+from services.persistence import repositories as R
 from services.persistence.repository import SqlRepository
+from services.persistence.tables import people
 from services.persistence.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -389,7 +393,13 @@ class AllocationService:
         peek = r.allocations.require(cmd.allocation_id)
         if cmd.expected_version is not None and peek.version != cmd.expected_version:
             raise stale("allocation", peek.id, peek)
-        ops = self._lock_all(r.operators, [peek.operator_id])
+        resuming = status is AllocationStatus.ACTIVE
+        # only a resume checks skills again: the others lock the operator without reading them
+        ops = (
+            self._lock_all(r.operators, [peek.operator_id])
+            if resuming
+            else self._lock_operators_plain(uow, [peek.operator_id])
+        )
         machines = self._lock_all(r.machines, [peek.machine_id])
         wos = self._lock_all(r.work_orders, [peek.work_order_id])
         alloc = self._lock_allocation(uow, peek, cmd.expected_version)
@@ -446,6 +456,20 @@ class AllocationService:
     def _lock_all(repo: SqlRepository[Any], keys: Iterable[str | None]) -> dict[str, Any]:
         """Lock the rows of ``keys`` in sorted order (the fixed lock order prevents deadlocks)."""
         return {k: repo.require(k, lock=True) for k in sorted({k for k in keys if k})}
+
+    @staticmethod
+    def _lock_operators_plain(uow: UnitOfWork, keys: Iterable[str | None]) -> dict[str, Operator]:
+        """Lock operators in id order and read their rows, without their skills."""
+        wanted = sorted({k for k in keys if k})
+        if not wanted:
+            return {}
+        t = people.operators
+        stmt = select(t).where(t.c.id.in_(wanted)).order_by(t.c.id)
+        if uow.is_postgres:
+            stmt = stmt.with_for_update()
+        return {
+            r["id"]: R.OPERATOR.from_row(r, skills=[]) for r in uow.conn.execute(stmt).mappings()
+        }
 
     @staticmethod
     def _lock_allocation(uow: UnitOfWork, peek: Allocation, expected: int | None) -> Allocation:
