@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Union
 
-from domain.rules.rostering import OFF, weekends
+from domain.rules.rostering import OFF, check_line, weekends
 from services.rostering.problem import FairnessDto, FairnessMeasure, RosterDto, RosterProblemDto
 
 if TYPE_CHECKING:
@@ -68,18 +68,38 @@ class RosterModel:
 
     def add_hint(self, roster: RosterDto) -> None:
         """Hint a (complete or partial) roster to the search."""
+        ids = [e.id for e in self.problem.staff]
+        index: list[int] = []
+        values: list[int] = []
         for (e, d), var in self.off.items():
-            line = roster.lines.get(self.problem.staff[e].id)
+            line = roster.lines.get(ids[e])
             if line is not None:
-                self.model.add_hint(var, int(line[d] == OFF))
+                index.append(var.index)
+                values.append(int(line[d] == OFF))
         for (e, d, s), var in self.x.items():
-            line = roster.lines.get(self.problem.staff[e].id)
+            line = roster.lines.get(ids[e])
             if line is not None:
-                self.model.add_hint(var, int(line[d] == s))
+                index.append(var.index)
+                values.append(int(line[d] == s))
+        hint = self.model.proto.solution_hint
+        hint.vars.extend(index)
+        hint.values.extend(values)
 
 
 def _not(lit: Lit) -> Lit:
     return (not lit) if isinstance(lit, bool) else lit.negated()
+
+
+def _sum(terms: Sequence[tuple[int, Lit]]) -> Expr:
+    """sum(coefficient * literal), the constants folded (one linear expression, built fast)."""
+    from ortools.sat.python import cp_model
+
+    const = sum(c for c, lit in terms if lit is True)
+    rest = [(c, lit) for c, lit in terms if not isinstance(lit, bool)]
+    if not rest:
+        return const
+    expr = cp_model.LinearExpr.weighted_sum([lit for _, lit in rest], [c for c, _ in rest])
+    return expr + const if const else expr
 
 
 def _clause(m: cp_model.CpModel, lits: Sequence[Lit]) -> None:
@@ -106,12 +126,15 @@ def build_model(
     *,
     cover_offsets: Sequence[int] | None = None,
     fairness_fixed: tuple[int, int] | None = None,
+    trust_fixed: bool = False,
 ) -> RosterModel:
     """The CP-SAT model of ``problem``.
 
     For a sub-problem of a neighbourhood search (a subset of operators, the others fixed):
     ``cover_offsets[i]`` operators outside the problem already count towards cover row ``i``,
-    and ``fairness_fixed`` is the (max, min) of the fixed operators' fairness measure.
+    and ``fairness_fixed`` is the (max, min) of the fixed operators' fairness measure;
+    ``trust_fixed`` says the decided cells come from a valid roster, so rules on a window of
+    days that are all decided need not be written.
     """
     from ortools.sat.python import cp_model
 
@@ -152,8 +175,13 @@ def build_model(
                 x[e, d, s] = m.new_bool_var(f"x_{e}_{d}_{s}")
             m.add_exactly_one([off[e, d]] + [x[e, d, s] for s in options])
 
+    # tables[e][d][s]: the literal of operator e working shift s on day d (a constant if decided)
+    tables = [
+        [{s: shift_lit(e, d, s) for s in shifts} for d in range(horizon)]
+        for e in range(len(problem.staff))
+    ]
     for e in range(len(problem.staff)):
-        _contract_rules(m, problem, e, shift_lit, off_lit)
+        _contract_rules(m, problem, e, tables[e], off_lit, trust_fixed)
 
     objective: list[tuple[int, Expr]] = []
     constant = 0  # the part of the objective that no decision changes
@@ -161,7 +189,7 @@ def build_model(
     for i, row in enumerate(problem.cover):
         need = row.requirement - (cover_offsets[i] if cover_offsets is not None else 0)
         lits = [
-            shift_lit(e, row.day, row.shift)
+            tables[e][row.day][row.shift]
             for e, staff in enumerate(problem.staff)
             if row.skill is None or row.skill in skills[staff.id]
         ]
@@ -181,7 +209,7 @@ def build_model(
             continue
         under = m.new_int_var(0, max(0, need), f"under_{i}")
         over = m.new_int_var(0, max(0, len(count) - need), f"over_{i}")
-        m.add(sum(count) - need == over - under)
+        m.add(_sum([(1, lit) for lit in count]) - need == over - under)
         either = m.new_bool_var(f"short_{i}")  # never both: the true under/over cover
         m.add(over == 0).only_enforce_if(either)
         m.add(under == 0).only_enforce_if(either.negated())
@@ -225,60 +253,84 @@ def _contract_rules(
     m: cp_model.CpModel,
     problem: RosterProblemDto,
     e: int,
-    shift_lit: Callable[[int, int, str], Lit],
+    table: Sequence[Mapping[str, Lit]],
     off_lit: Callable[[int, int], Lit],
+    trust_fixed: bool = False,
 ) -> None:
-    """The hard rules of one operator's line."""
-    c = problem.staff[e].contract
+    """The hard rules of one operator's line (``table[d][s]``: the literal of shift s on d).
+
+    Decided cells are constants folded into each rule; a line decided in full is judged by
+    the domain rules directly (infeasible if it breaks one).
+    """
+    staff = problem.staff[e]
+    c = staff.contract
     shifts = problem.shift_map()
     horizon = problem.horizon
     excused = c.excused_days
     o = [off_lit(e, d) for d in range(horizon)]
+    free = [not isinstance(lit, bool) for lit in o]
+    if not any(free):
+        line = [
+            OFF if lit else next((s for s, v in table[d].items() if v is True), OFF)
+            for d, lit in enumerate(o)
+        ]
+        if check_line(staff.id, line, c, shifts, problem.first_weekday):
+            m.add_bool_or([])
+        return
     for s, limit in c.max_shifts.items():
-        lits = [shift_lit(e, d, s) for d in range(horizon)]
+        lits = [table[d][s] for d in range(horizon)]
         if sum(1 for lit in lits if lit is not False) > limit:
-            m.add(sum(lits) <= limit)
-    minutes = sum(shifts[s].minutes * shift_lit(e, d, s) for d in range(horizon) for s in shifts)
+            m.add(_sum([(1, lit) for lit in lits]) <= limit)
+    minutes = _sum([(shifts[s].minutes, lit) for day in table for s, lit in day.items()])
     if c.max_total_minutes is not None:
         m.add(minutes <= c.max_total_minutes)
     if c.min_total_minutes > 0:
         m.add(minutes >= c.min_total_minutes)
     lengths = [shifts[s].minutes for s in shifts if c.max_shifts.get(s, 1) > 0]
     if lengths:  # redundant: how many working days the minute limits allow
-        worked = horizon - sum(o)
+        worked = horizon - _sum([(1, lit) for lit in o])
         m.add(worked >= math.ceil(c.min_total_minutes / max(lengths)))
         if c.max_total_minutes is not None:
             m.add(worked <= c.max_total_minutes // min(lengths))
+
+    def skip(*days: int) -> bool:
+        """A rule over ``days`` that are all decided, from a valid roster: it holds."""
+        return trust_fixed and not any(free[d] for d in days)
+
     top = c.max_consecutive_shifts
     if top is not None:
         for d in range(horizon - top):
-            _clause(m, o[d : d + top + 1])
+            if not skip(*range(d, d + top + 1)):
+                _clause(m, o[d : d + top + 1])
     for d in range(1, horizon):
         if d - 1 in excused:
             continue
         for j in range(1, c.min_consecutive_shifts):
             if d + j >= horizon or d + j in excused:
                 break
-            _clause(m, [_not(o[d - 1]), o[d], _not(o[d + j])])
+            if not skip(d - 1, d, d + j):
+                _clause(m, [_not(o[d - 1]), o[d], _not(o[d + j])])
         if d in excused:
             continue
         for j in range(1, c.min_consecutive_days_off):
             if d + j >= horizon or d + j in excused:
                 break
-            _clause(m, [o[d - 1], _not(o[d]), o[d + j]])
+            if not skip(d - 1, d, d + j):
+                _clause(m, [o[d - 1], _not(o[d]), o[d + j]])
     if c.max_weekends is not None:
         worked_weekends = _weekend_lits(m, problem, e, o, "weekend")
         if sum(1 for w in worked_weekends if w is not False) > c.max_weekends:
-            m.add(sum(worked_weekends) <= c.max_weekends)
+            m.add(_sum([(1, w) for w in worked_weekends]) <= c.max_weekends)
     groups: dict[frozenset[str], list[str]] = defaultdict(list)
     for kind in shifts.values():
         if kind.forbidden_next:
             groups[kind.forbidden_next].append(kind.id)
     for d in range(horizon - 1):
+        if skip(d, d + 1):
+            continue
         for forbidden, firsts in groups.items():
-            today = [shift_lit(e, d, s) for s in firsts]
-            tomorrow = [shift_lit(e, d + 1, s) for s in forbidden]
-            _at_most_one(m, [lit for lit in today + tomorrow if lit is not False])
+            pair = [table[d][s] for s in firsts] + [table[d + 1][s] for s in forbidden]
+            _at_most_one(m, [lit for lit in pair if lit is not False])
 
 
 def _weekend_lits(

@@ -79,7 +79,10 @@ def solve_part(
 
     sub = sub_problem(problem, roster, hood, counts)
     built = build_model(
-        sub.problem, cover_offsets=sub.cover_offsets, fairness_fixed=sub.fairness_fixed
+        sub.problem,
+        cover_offsets=sub.cover_offsets,
+        fairness_fixed=sub.fairness_fixed,
+        trust_fixed=True,
     )
     built.add_hint(roster)
     solver = cp_model.CpSolver()
