@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -43,9 +44,13 @@ def main() -> int:
     parser.add_argument("--no-write", action="store_true", help="print only")
     args = parser.parse_args()
 
+    cpu_s: float | None = None
     if not args.no_build:
         env = dict(os.environ, TAKT_DIST=str(args.dist))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(["bash", str(TOP / "packaging" / "build.sh")], check=True, env=env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = json.loads((args.dist / "build-summary.json").read_text(encoding="utf-8"))
     bundle = Path(summary["bundle"])
     internal = bundle / "_internal"
@@ -74,6 +79,8 @@ def main() -> int:
         f"| bundle size (`dist/takt`) | {mb(summary['bundle_bytes'])} in "
         f"{summary['bundle_files']:,} files |",
         f"| .deb build (copy + `dpkg-deb -Zzstd`) | {summary['deb_seconds']:.0f} s |",
+        f"| CPU time of the whole build (user + sys; independent of the load) | "
+        f"{f'{cpu_s:.0f} s' if cpu_s is not None else 'not measured (--no-build)'} |",
         f"| .deb size | {mb(summary['deb_bytes'])} |",
         f"| bundle self-test (wall, incl. demo load and 8 camera frames) | {self_test_wall:.1f} s "
         f"({'ok' if verdict.get('ok') else 'FAILED: ' + str(verdict.get('error'))}) |",
