@@ -1,7 +1,8 @@
 """The camera wall dock: the wall, the seat's camera host behind it, the camera-moved watch.
 
 The host starts the first time the wall is shown (and only when cameras are configured), and
-stops when the main window closes. A user without ``Permission.VIEW_LIVE_VIDEO`` sees the
+stops when the main window closes; on the offscreen platform (smoke runs, the self-test) it
+waits for the wall's Start button instead. A user without ``Permission.VIEW_LIVE_VIDEO`` sees the
 zones, counts and people boxes on a blank background, not the picture.
 """
 
@@ -11,6 +12,7 @@ import logging
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget
 
 from desktop.cameras.alignment_watch import AlignmentWatch
@@ -33,12 +35,14 @@ class CameraWallController(QObject):
         wall: CameraWall,
         link: HostLink,
         *,
+        autostart: bool = True,
         alignment_interval_ms: int = 300_000,
     ) -> None:
         super().__init__(wall)
         self.ctx = ctx
         self.wall = wall
         self.link = link
+        self.autostart = autostart
         self.requested = False
         self.closed = False
         self.watch = AlignmentWatch(
@@ -54,11 +58,15 @@ class CameraWallController(QObject):
         ctx.hub.changed.connect(link.on_hub_changed)
         self.watch.checked.connect(self._on_watch_checked)
         wall.installEventFilter(self)
-        if wall.isVisible():
+        wall.start_button.clicked.connect(self.begin)
+        wall.start_button.setVisible(not autostart)
+        if not autostart:
+            wall.status.setText("cameras not started (smoke run): Start cameras")
+        elif wall.isVisible():
             self.begin()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.Show and watched is self.wall:
+        if event.type() == QEvent.Type.Show and watched is self.wall and self.autostart:
             self.begin()
         elif event.type() == QEvent.Type.Close and watched is not self.wall:
             self.shutdown()  # the main window closes
@@ -69,6 +77,7 @@ class CameraWallController(QObject):
         if self.requested or self.closed:
             return
         self.requested = True
+        self.wall.start_button.hide()
         self.wall.status.setText("looking for cameras…")
         self.ctx.runner.query(
             ZoneService(self.ctx.app).cameras, name="cameras.list", owner=self
@@ -120,12 +129,20 @@ class CameraWallController(QObject):
 
 
 def create_dock(
-    ctx: DesktopContext, window: Any, *, factory: HostFactory | None = None
+    ctx: DesktopContext,
+    window: Any,
+    *,
+    factory: HostFactory | None = None,
+    autostart: bool | None = None,
 ) -> QDockWidget:
+    """``autostart``: start the cameras when the wall is first shown; by default not on the
+    offscreen platform (smoke runs, ``takt --self-test``, tests), where a Start button waits."""
+    if autostart is None:
+        autostart = QGuiApplication.platformName() != "offscreen"
     wall = CameraWall(ctx.settings, ctx.seat, show_video=ctx.actor.can(Permission.VIEW_LIVE_VIDEO))
     wall.setObjectName("camera_wall")
     link = HostLink(ctx, factory or default_factory(ctx), parent=wall)
-    controller = CameraWallController(ctx, wall, link)
+    controller = CameraWallController(ctx, wall, link, autostart=autostart)
     window.installEventFilter(controller)
     wall.controller = controller  # type: ignore[attr-defined]
     dock: QDockWidget = window.add_dock(

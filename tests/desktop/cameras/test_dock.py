@@ -10,6 +10,7 @@ from typing import Any
 import cv2
 import numpy as np
 from PySide6.QtCore import Qt
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from desktop.cameras.dock import create_dock
@@ -68,7 +69,7 @@ def test_the_dock_runs_the_host_while_the_window_is_open(
     ctx = make_ctx(app)
     window = Window()
     qtbot.addWidget(window)
-    dock = create_dock(ctx, window, factory=lambda: source)
+    dock = create_dock(ctx, window, factory=lambda: source, autostart=True)
     wall = dock.widget()
     assert not source.started  # nothing runs before the wall is seen
     window.show()
@@ -112,11 +113,34 @@ def test_a_seat_without_cameras_starts_nothing(
     source = FakeSource([])
     window = Window()
     qtbot.addWidget(window)
-    dock = create_dock(make_ctx(app), window, factory=lambda: source)
+    dock = create_dock(make_ctx(app), window, factory=lambda: source, autostart=True)
     window.show()
     qtbot.waitUntil(lambda: dock.widget().status.text() == "no cameras configured", timeout=10000)
     assert not source.started
     window.close()
+
+
+def test_offscreen_runs_wait_for_the_start_button(
+    qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any
+) -> None:
+    app = make_app(sqlite_url)
+    seed_minimal(app)
+    with app.uow(ADMIN) as uow:
+        uow.repos.cameras.add(Camera("CAM-A", "Assembly", "demo:worker-zone-detection.gif"))
+        uow.commit()
+    source = FakeSource([FakeFeed("CAM-A")])
+    window = Window()
+    qtbot.addWidget(window)
+    wall = create_dock(make_ctx(app), window, factory=lambda: source).widget()  # offscreen
+    window.show()
+    assert not wall.controller.requested  # showing the wall asked for nothing
+    assert not source.started  # a smoke run or the self-test does not load a model
+    assert wall.start_button.isVisible()
+    QTest.mouseClick(wall.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: source.started and "CAM-A" in wall.tiles, timeout=10000)
+    assert not wall.start_button.isVisible()
+    window.close()
+    assert source.stopped
 
 
 def test_the_real_camera_host_on_the_demo_plant(
@@ -131,8 +155,12 @@ def test_the_real_camera_host_on_the_demo_plant(
     onnx = REPO / "resources" / "models" / "yolov8n-320.onnx"
     window = Window()
     qtbot.addWidget(window)
-    dock = create_dock(ctx, window, factory=lambda: CameraHost(app, ctx.actor, model_path=onnx,
-                                                               persist=False))  # fmt: skip
+    dock = create_dock(
+        ctx,
+        window,
+        factory=lambda: CameraHost(app, ctx.actor, model_path=onnx, persist=False),
+        autostart=True,
+    )
     wall = dock.widget()
     window.show()
     try:
