@@ -42,7 +42,7 @@ from desktop.zones.properties import ZonePropertiesPanel
 from desktop.zones.scene import ZoneScene
 from desktop.zones.templates import TemplateActions
 from desktop.zones.view import ZoneEditorView
-from domain.auth import Permission
+from domain.auth import Actor, Permission
 from domain.events import ChangeEvent, Topic
 from services.zones import (
     CameraSummary,
@@ -57,6 +57,24 @@ from vision.alignment import AlignmentResult, encode_png, move_polygon
 log = logging.getLogger(__name__)
 
 PALETTE = ("#2CA02C", "#1F77B4", "#FF7F0E", "#9467BD", "#D62728", "#17BECF", "#BCBD22")
+
+
+def save_zones(
+    service: ZoneService,
+    actor: Actor,
+    camera_id: str,
+    drafts: list[ZoneDraft],
+    *,
+    expected: dict[str, int],
+    reason: str,
+    reference: np.ndarray | None,
+    request_id: str,
+) -> SaveResult:
+    """The save, in the write lane: the reference frame is PNG-encoded there, not on the GUI
+    thread (a large camera frame takes a while)."""
+    png = encode_png(reference) if reference is not None else None
+    return service.save(actor, camera_id, drafts, expected=expected, reason=reason,
+                        reference_png=png, request_id=request_id)  # fmt: skip
 
 
 class ZoneEditor(QWidget):
@@ -426,15 +444,14 @@ class ZoneEditor(QWidget):
             self.say("not saved: say why in the Reason field (the audit log keeps it)")
             self.reason.setFocus()
             return
-        keep = self.store_reference.isChecked() and self.frame is not None
-        png = encode_png(self.frame) if keep and self.frame is not None else None
+        reference = self.frame if self.store_reference.isChecked() else None
         request_id = uuid.uuid4().hex
         self._own_requests.add(request_id)
         self.save_button.setEnabled(False)
         self.say("saving…")
         job = self.ctx.runner.command(
-            self.service.save, self.ctx.actor, self.camera_id, self.doc.drafts(),
-            expected=dict(self.doc.versions), reason=reason, reference_png=png,
+            save_zones, self.service, self.ctx.actor, self.camera_id, self.doc.drafts(),
+            expected=dict(self.doc.versions), reason=reason, reference=reference,
             request_id=request_id, name="zones.save", owner=self,
         )  # fmt: skip
         job.on_success(self._on_saved).on_failure(self._on_save_failed)
