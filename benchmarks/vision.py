@@ -6,11 +6,17 @@
 1. **Bare**: the detector and the tracker on frames decoded beforehand (decoding excluded),
    the same clip and image size.
 2. **Pipeline**: ``analyze_source`` on the file: decode (in its thread) + detect + track +
-   zones + motion + presence rules + recorder, every frame.
+   zones + motion + presence rules + recording, every frame. Recording is the production
+   path: the camera's recording (time logs, sessions, index records, alerts) and the
+   database store (services/vision/store.py) writing them into an SQLite database in
+   batches from its writer thread; the run ends when the last batch is committed. The
+   same pipeline with its records kept in memory only is run too: the store's own cost.
    The ratio pipeline / bare is the figure of issue 8 (target: at least 0.90). Runs alternate
    (bare, pipeline, bare, ...) and medians are reported, since other work shares the machine.
-3. **N cameras**: N live pipelines on the demo clip played as looping cameras at its 16.7 fps,
-   sharing one loaded model; analysed fps per camera and frames skipped.
+3. **N cameras**: the demo clip played as N looping cameras at its 16.7 fps: (a) the camera
+   host (services/vision/host.py: one shared model, records stored), (b) N bare live
+   pipelines sharing one model, (c) N live pipelines with one model each; analysed fps per
+   camera and frames skipped. (b) against (c) is why the host shares one model.
 4. Person-count precision/recall against the hand-labelled counts.
 
 Figures go to stdout and into the ``vision`` section of benchmarks/RESULTS.md, next to the
@@ -26,6 +32,7 @@ import platform
 import statistics
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -76,23 +83,106 @@ def bare_fps(
     return len(frames) / wall, len(frames) / cpu
 
 
-def pipeline_run(detector: Any, clip: Path) -> tuple[float, float, list[int]]:
-    """(wall-clock fps, CPU-time fps of the whole process, person count per frame)."""
+class BenchDatabase:
+    """A temporary SQLite database with the benchmark's cameras, zones and today's schedule,
+    on a clock set to 09:00 today (inside the work day: index records are booked)."""
+
+    def __init__(self, cameras: int = 4) -> None:
+        import tempfile
+        from datetime import UTC, datetime
+        from datetime import time as dtime
+
+        from domain.auth import Actor, Role
+        from domain.model.vision import BreakWindow, Camera, DaySchedule
+        from services.bootstrap import bootstrap
+        from services.clock import FixedClock
+        from services.config import Paths, load_config
+        from vision.zones import load_zones_file
+
+        self.root = Path(tempfile.mkdtemp(prefix="takt-bench-vision-"))
+        paths = Paths(*(self.root / n for n in ("data", "config", "logs", "cache")))
+        self.start = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0)
+        config = load_config(database_url=f"sqlite:///{self.root / 'bench.db'}", paths=paths)
+        self.app = bootstrap(config, upgrade=True, clock=FixedClock(self.start))
+        self.actor = Actor("admin", Role.ADMIN, "bench")
+        self.camera_ids = ["BENCH"] + [f"CAM-{i + 1}" for i in range(cameras)]
+        with self.app.uow(self.actor) as uow:
+            for cid in self.camera_ids:
+                uow.repos.cameras.add(Camera(cid, cid, str(DEMO_CLIP), loop=True))
+                uow.repos.zones.add_many(
+                    replace(z, id=f"{cid}-{z.id}") for z in load_zones_file(ZONES, camera_id=cid)
+                )
+            uow.repos.day_schedules.add(
+                DaySchedule(self.start.date(), dtime(8), dtime(17),
+                            (BreakWindow(dtime(10), 15), BreakWindow(dtime(15), 15)), 11)
+            )  # fmt: skip
+            uow.commit()
+
+    def zones(self, camera_id: str) -> list[Any]:
+        from domain.model.vision import Zone
+        from services.vision.catalogue import read_setups
+
+        (setup,) = read_setups(self.app.engine, [camera_id])
+        zones: list[Zone] = list(setup.zones)
+        return zones
+
+    def close(self) -> None:
+        import shutil
+
+        self.app.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def memory_run(detector: Any, clip: Path) -> tuple[float, float]:
+    """The same pipeline with the records kept in memory only (no database): (wall fps,
+    CPU fps). Against :func:`pipeline_run` it isolates what the database store costs."""
     from vision.factory import build_analyzer
     from vision.pipeline import analyze_source
     from vision.recorder import ObservationRecorder
     from vision.zones import load_zones_file
 
-    zones = load_zones_file(ZONES)
+    zones = load_zones_file(ZONES, camera_id="BENCH")
     analyzer = build_analyzer("BENCH", zones, detector=detector)
     recorder = ObservationRecorder("BENCH", zones)
-    counts: list[int] = []
     c0 = time.process_time()
-    result = analyze_source(
-        str(clip), analyzer, recorder, on_observation=lambda o: counts.append(o.person_count)
-    )
-    cpu = time.process_time() - c0
-    return result.analysed_fps, result.frames / cpu, counts
+    result = analyze_source(str(clip), analyzer, recorder)
+    return result.analysed_fps, result.frames / (time.process_time() - c0)
+
+
+def pipeline_run(
+    detector: Any, clip: Path, db: BenchDatabase
+) -> tuple[float, float, list[int], dict[str, int]]:
+    """(wall-clock fps, CPU-time fps of the whole process, person count per frame, records):
+    decode + analysis + the recording stored in the database, until the last commit."""
+    from domain.model.vision import Camera
+    from services.vision.store import VisionStore
+    from vision.factory import build_analyzer
+    from vision.pipeline import analyze_source
+
+    zones = db.zones("BENCH")
+    analyzer = build_analyzer("BENCH", zones, detector=detector)
+    store = VisionStore(db.app, seat="bench")
+    counts: list[int] = []
+    last: list[Any] = []
+
+    def observe(obs: Any) -> None:
+        recording.observe(obs)
+        counts.append(obs.person_count)
+        last[:] = [obs]
+
+    c0, t0 = time.process_time(), time.perf_counter()
+    recording = store.open_camera(Camera("BENCH", "BENCH", str(clip)), zones)
+    store.start()
+    result = analyze_source(str(clip), analyzer, on_observation=observe, start_at=db.start)
+    if last and result.closing_events:  # the visits the end of the file closes
+        recording.observe(replace(last[0], persons=(), events=result.closing_events,
+                                  alerts=(), open_visits=()))  # fmt: skip
+    recording.close()
+    store.stop()  # the last batch is committed here
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    t = store.totals
+    records = {"time_logs": t.time_logs, "sessions": t.sessions_opened, "flushes": t.flushes}
+    return result.frames / wall, result.frames / cpu, counts, records
 
 
 def precision_recall(counts: list[int], gt_csv: Path) -> tuple[float, float] | None:
@@ -106,40 +196,70 @@ def precision_recall(counts: list[int], gt_csv: Path) -> tuple[float, float] | N
     return hits / max(predicted, 1), hits / max(sum(gt.values()), 1)
 
 
-def cameras_at_once(detector: Any, n: int, seconds: float) -> dict[str, Any]:
-    from vision.detect import SharedDetector
-    from vision.factory import build_analyzer
-    from vision.pipeline import LivePipeline
-    from vision.zones import load_zones_file
-
-    shared = SharedDetector(detector)
-    zones = load_zones_file(ZONES)
-    pipes = []
-    for i in range(n):
-        analyzer = build_analyzer(f"CAM-{i + 1}", zones, detector=shared)
-        pipes.append(LivePipeline(analyzer, str(DEMO_CLIP), loop=True))
-    for p in pipes:
-        p.start()
+def _measure(healths: Any, seconds: float) -> dict[str, Any]:
     time.sleep(2.0)  # warm-up: let every camera reach its pace
-    start = [p.health() for p in pipes]
-    t0 = time.monotonic()
+    start = healths()
+    t0, c0 = time.monotonic(), time.process_time()
     time.sleep(seconds)
-    end = [p.health() for p in pipes]
-    span = time.monotonic() - t0
-    for p in pipes:
-        p.stop()
-    per_cam = [
-        (b.frames_analysed - a.frames_analysed) / span for a, b in zip(start, end, strict=True)
-    ]
-    read = sum(b.frames_read - a.frames_read for a, b in zip(start, end, strict=True))
-    analysed = sum(b.frames_analysed - a.frames_analysed for a, b in zip(start, end, strict=True))
+    end = healths()
+    span, cpu = time.monotonic() - t0, time.process_time() - c0
+    pairs = list(zip(start, end, strict=True))
+    per_cam = [(b.frames_analysed - a.frames_analysed) / span for a, b in pairs]
+    read = sum(b.frames_read - a.frames_read for a, b in pairs)
+    analysed = sum(b.frames_analysed - a.frames_analysed for a, b in pairs)
     return {
-        "cameras": n,
+        "cameras": len(pairs),
         "per_camera_fps": per_cam,
         "total_fps": sum(per_cam),
         "source_fps_total": read / span,
         "skipped_share": 1 - analysed / read if read else 0.0,
+        "frames_per_cpu_s": analysed / cpu if cpu > 0 else 0.0,
     }
+
+
+def cameras_on_host(detector: Any, db: BenchDatabase, n: int, seconds: float) -> dict[str, Any]:
+    """The camera host: one shared model, observations stored in the database."""
+    from services.vision.host import CameraHost
+
+    ids = db.camera_ids[1 : n + 1]
+    host = CameraHost(db.app, db.actor, detector=detector, camera_ids=ids)
+    host.start()
+    host.wait_ready(60)
+    try:
+        out = _measure(lambda: [host.camera(c).health() for c in ids], seconds)
+    finally:
+        host.stop()
+    assert host.store is not None
+    out["time_logs"] = host.store.totals.time_logs
+    out["sessions"] = host.store.totals.sessions_opened
+    return out
+
+
+def cameras_at_once(
+    detector: Any, n: int, seconds: float, *, model: Path | None = None, serial: bool = True
+) -> dict[str, Any]:
+    """N bare live pipelines: sharing ``detector`` (one frame at a time, or ONNX frames at
+    once with ``serial=False``), or each loading ``model`` for itself."""
+    from vision.detect import SharedDetector, load_detector
+    from vision.factory import build_analyzer
+    from vision.pipeline import LivePipeline
+    from vision.zones import load_zones_file
+
+    shared = SharedDetector(detector, serial=serial)
+    zones = load_zones_file(ZONES)
+    pipes = []
+    for i in range(n):
+        size = detector.imgsz if model is not None and model.suffix == ".pt" else None
+        own = shared if model is None else load_detector(model, imgsz=size)
+        analyzer = build_analyzer(f"CAM-{i + 1}", zones, detector=own)
+        pipes.append(LivePipeline(analyzer, str(DEMO_CLIP), loop=True))
+    for p in pipes:
+        p.start()
+    try:
+        return _measure(lambda: [p.health() for p in pipes], seconds)
+    finally:
+        for p in pipes:
+            p.stop()
 
 
 def run_backend(
@@ -157,9 +277,15 @@ def run_backend(
     bare_fps(detector, kind, frames[:5], fps_src)  # warm-up (first inference is slow)
     bare, pipe, ratios, bare_cpu, pipe_cpu, cpu_ratios = [], [], [], [], [], []
     counts: list[int] = []
+    records: dict[str, int] = {}
+    db = BenchDatabase(cams)
+    mem, mem_cpu = [], []
     for _ in range(repeats):
         b, bc = bare_fps(detector, kind, frames, fps_src)
-        p, pc, counts = pipeline_run(detector, clip)
+        m, mc = memory_run(detector, clip)
+        p, pc, counts, records = pipeline_run(detector, clip, db)
+        mem.append(m)
+        mem_cpu.append(mc)
         bare.append(b)
         pipe.append(p)
         ratios.append(p / b)
@@ -172,9 +298,16 @@ def run_backend(
     )
     classroom = SHARED / "clips" / "classroom.gif"
     if classroom.exists():
-        _, _, c_counts = pipeline_run(detector, classroom)
+        _, _, c_counts, _ = pipeline_run(detector, classroom, db)
         pr["classroom"] = precision_recall(c_counts, SHARED / "gt" / "classroom_counts.csv")
-    multi = cameras_at_once(detector, cams, seconds) if cams > 0 else None
+    multi: dict[str, Any] = {}
+    if cams > 0:
+        multi["host"] = cameras_on_host(detector, db, cams, seconds)
+        multi["shared"] = cameras_at_once(detector, cams, seconds)
+        if detector.backend == "onnxruntime":
+            multi["concurrent"] = cameras_at_once(detector, cams, seconds, serial=False)
+        multi["separate"] = cameras_at_once(detector, cams, seconds, model=MODELS[backend])
+    db.close()
     return {
         "backend": backend,
         "model": MODELS[backend].name,
@@ -187,8 +320,11 @@ def run_backend(
         "bare_cpu": bare_cpu,
         "pipeline_cpu": pipe_cpu,
         "cpu_ratios": cpu_ratios,
+        "memory": mem,
+        "memory_cpu": mem_cpu,
         "pr": pr,
         "multi": multi,
+        "records": records,
     }
 
 
@@ -212,41 +348,70 @@ def report(
         "",
         "Wall clock (throughput under the machine's load at the time):",
         "",
-        "| model | tracker | imgsz | bare model+tracker fps | whole pipeline fps | ratio | "
+        "| model | tracker | imgsz | bare model+tracker fps | pipeline, records in memory | "
+        "whole pipeline, records stored | ratio stored / bare | "
         "precision / recall (worker; classroom) |",
-        "|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         pr = "; ".join(f"{p[0]:.2f} / {p[1]:.2f}" if p else "n/a" for p in r["pr"].values())
         lines.append(
             f"| {r['model']} | {r['tracker']} | {r['imgsz']} | {fmt(r['bare'])} | "
-            f"{fmt(r['pipeline'])} | {statistics.median(r['ratios']):.2f} | {pr} |"
+            f"{fmt(r['memory'])} | {fmt(r['pipeline'])} | "
+            f"{statistics.median(r['ratios']):.2f} | {pr} |"
         )
     lines += [
         "",
         "CPU time (frames per CPU-second of the whole process, decoding thread included in the "
         "pipeline: the work each path costs, much less sensitive to other load):",
         "",
-        "| model | bare fps per CPU-s | pipeline fps per CPU-s | ratio |",
-        "|---|---|---|---|",
+        "| model | bare fps per CPU-s | pipeline, records in memory | "
+        "whole pipeline, records stored | ratio stored / bare | ratio stored / in memory |",
+        "|---|---|---|---|---|---|",
     ]
     for r in results:
+        store_cost = statistics.median(
+            pc / mc for pc, mc in zip(r["pipeline_cpu"], r["memory_cpu"], strict=True)
+        )
         lines.append(
-            f"| {r['model']} | {fmt(r['bare_cpu'])} | {fmt(r['pipeline_cpu'])} | "
-            f"{statistics.median(r['cpu_ratios']):.2f} |"
+            f"| {r['model']} | {fmt(r['bare_cpu'])} | {fmt(r['memory_cpu'])} | "
+            f"{fmt(r['pipeline_cpu'])} | {statistics.median(r['cpu_ratios']):.2f} | "
+            f"{store_cost:.2f} |"
         )
     lines.append("")
     for r in results:
-        m = r["multi"]
-        if not m:
-            continue
-        per = ", ".join(f"{v:.1f}" for v in m["per_camera_fps"])
+        rec = r["records"]
         lines.append(
-            f"- {m['cameras']} cameras at once ({r['model']}, one shared model, each camera a "
-            f"looping 16.7 fps clip, {args.seconds:.0f} s): analysed {m['total_fps']:.1f} fps "
-            f"in total (per camera {per}); the cameras delivered {m['source_fps_total']:.1f} "
-            f"fps, {100 * m['skipped_share']:.0f} % skipped to stay real-time."
+            f"- Recording per pipeline run ({r['model']}): {rec.get('time_logs', 0)} time logs "
+            f"and {rec.get('sessions', 0)} sessions committed in {rec.get('flushes', 0)} "
+            "batches (the store's 2 s writer thread plus the final commit, inside the timing)."
         )
+    lines += [
+        "",
+        f"{args.cameras} cameras at once (each camera the demo clip looping at 16.7 fps, "
+        f"{args.seconds:.0f} s after a 2 s warm-up):",
+        "",
+        "| model | setup | analysed fps in total | per camera | delivered fps | skipped | "
+        "analysed frames per CPU-s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    labels = {
+        "host": "camera host: one shared model, records stored",
+        "shared": "bare live pipelines, one shared model (one frame at a time)",
+        "concurrent": "bare live pipelines, one shared ONNX session, frames at once",
+        "separate": "bare live pipelines, one model per camera",
+    }
+    for r in results:
+        for key, label in labels.items():
+            m = r["multi"].get(key)
+            if not m:
+                continue
+            per = ", ".join(f"{v:.1f}" for v in m["per_camera_fps"])
+            lines.append(
+                f"| {r['model']} | {label} | {m['total_fps']:.1f} | {per} | "
+                f"{m['source_fps_total']:.1f} | {100 * m['skipped_share']:.0f} % | "
+                f"{m['frames_per_cpu_s']:.1f} |"
+            )
     lines += ["", f"Reference: {REFERENCE}"]
     return "\n".join(lines)
 

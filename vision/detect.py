@@ -207,9 +207,16 @@ def _one_line(exc: BaseException) -> str:
 
 
 class SharedDetector:
-    """One loaded model used by several cameras' threads, one frame at a time."""
+    """One loaded model used by several cameras' threads.
 
-    def __init__(self, inner: Detector) -> None:
+    ``serial`` (the default): one frame at a time, for any backend. An onnxruntime session
+    may also run several frames at once (``InferenceSession.run`` is thread-safe), which
+    ``serial=False`` allows for ONNX models; ultralytics' predictor keeps per-call state and
+    is always serialised.
+    """
+
+    def __init__(self, inner: Detector, *, serial: bool = True) -> None:
+        import contextlib
         import threading
 
         self.inner = inner
@@ -217,7 +224,10 @@ class SharedDetector:
         self.imgsz = inner.imgsz
         self.conf = inner.conf
         self.path = inner.path
-        self._lock = threading.Lock()
+        self.serial = serial or inner.backend != "onnxruntime"
+        self._lock: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if self.serial else contextlib.nullcontext()
+        )
 
     def detect(self, frame: np.ndarray) -> Detections:
         with self._lock:

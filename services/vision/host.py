@@ -383,10 +383,10 @@ class CameraHost:
         changed = False
         with self._cond:
             gone = [rt for cid, rt in self._runtimes.items() if cid not in fresh]
-            for rt in gone:
-                del self._runtimes[rt.camera.id]
-        for rt in gone:
+        for rt in gone:  # stopped first: camera_ids() lists a camera until it is stopped
             self._stop_runtime(rt)
+            with self._cond:
+                self._runtimes.pop(rt.camera.id, None)
             rt.latest.close()
             log.info("camera %s removed", rt.camera.id)
             changed = True

@@ -32,6 +32,7 @@ from sqlalchemy import and_, insert, select, update
 
 from domain.auth import Actor, Role
 from domain.events import Change, Topic
+from domain.model.alerts import Alert
 from domain.model.vision import (
     Camera,
     DaySchedule,
@@ -93,6 +94,16 @@ class FlushReport:
     alerts_repeated: int = 0
     summaries: int = 0
     failed: str | None = None
+
+
+def _alert_data(alert: Alert) -> dict[str, Any]:
+    return {
+        "alert_type": alert.alert_type.value,
+        "severity": alert.severity.value,
+        "zone_id": alert.zone_id,
+        "camera_id": alert.camera_id,
+        "occurrences": alert.occurrences,
+    }
 
 
 def _summary_key(s: Summary) -> Any:
@@ -328,31 +339,6 @@ class VisionStore:
             days = {d for d, _ in deltas}
             schedules = {d: s for d, s in self._schedules.days.items() if d in days and s}
             written = self._book.book(conn, deltas, schedules)
-            raised = repeated = 0
-            for pending in batch.alerts:
-                if pending.camera_id not in live_cams:
-                    continue
-                outcome, alert = record_zone_alert(uow, pending, self.save_snapshot)
-                if alert is None:
-                    continue
-                if outcome is Outcome.RAISED:
-                    raised += 1
-                elif outcome is Outcome.REPEATED:
-                    repeated += 1
-                uow.record(
-                    Change(
-                        Topic.ALERT,
-                        outcome.value,
-                        (str(alert.id),),
-                        {
-                            "alert_type": alert.alert_type.value,
-                            "severity": alert.severity.value,
-                            "zone_id": alert.zone_id,
-                            "camera_id": alert.camera_id,
-                            "occurrences": alert.occurrences,
-                        },
-                    )
-                )
             for cid in live_cams:
                 st = self._summary.setdefault(cid, _SummaryState())
                 st.records += sum(1 for _, t in logs if t.camera_id == cid)
@@ -368,6 +354,7 @@ class VisionStore:
             st.last_sent = now
             st.records = 0
             st.last_key = _summary_key(s)
+        raised, repeated = self._write_alerts(batch.alerts)
         return FlushReport(
             time_logs=len(rows),
             sessions_opened=opened,
@@ -377,6 +364,34 @@ class VisionStore:
             alerts_repeated=repeated,
             summaries=sum(1 for c in due if c in live_cams),
         )
+
+    def _write_alerts(self, pending: list[PendingAlert]) -> tuple[int, int]:
+        """One short transaction per alert, after the records: an alert that cannot be
+        written (a person edited it at that moment, its zone was deleted) loses only itself;
+        when the database is away the rest wait for the next flush."""
+        raised = repeated = 0
+        for i, item in enumerate(pending):
+            try:
+                with self.app.uow(self.actor) as uow:
+                    outcome, alert = record_zone_alert(uow, item, self.save_snapshot)
+                    if alert is not None:
+                        uow.record(Change(Topic.ALERT, outcome.value, (str(alert.id),),
+                                          _alert_data(alert)))  # fmt: skip
+                    uow.commit()
+            except DatabaseUnavailable as exc:  # the records are in: only the alerts wait
+                self._pending.alerts.extend(pending[i:])
+                log.warning("vision store: %d alert(s) wait for the database: %s",
+                            len(pending) - i, exc)  # fmt: skip
+                break
+            except Exception:
+                log.exception("%s: alert in zone %s not written", item.camera_id,
+                              item.alert.zone_id)  # fmt: skip
+                continue
+            if outcome is Outcome.RAISED:
+                raised += 1
+            elif outcome is Outcome.REPEATED:
+                repeated += 1
+        return raised, repeated
 
     def _write_sessions(
         self, uow: UnitOfWork, batch: Batch, live_cams: set[str], live_zones: set[str]

@@ -142,6 +142,7 @@ class VisionWorker:
             while set(self.host.camera_ids()) & set(r.surplus) and time.monotonic() < deadline:
                 if stop.wait(0.1):
                     break
+            self.host.flush()  # their last records are in before another worker starts them
             self.leases.release(r.surplus)
             rep.released.extend(r.surplus)
 
