@@ -37,12 +37,12 @@ from desktop.change_hub import touches
 from desktop.context import DesktopContext
 from desktop.messages import describe
 from desktop.zones.document import ChangeZone, ReplaceZones, ZoneDocument
-from desktop.zones.loading import Loaded, load_camera
+from desktop.zones.jobs import Loaded, load_camera, save_zones
 from desktop.zones.properties import ZonePropertiesPanel
 from desktop.zones.scene import ZoneScene
 from desktop.zones.templates import TemplateActions
 from desktop.zones.view import ZoneEditorView
-from domain.auth import Actor, Permission
+from domain.auth import Permission
 from domain.events import ChangeEvent, Topic
 from services.zones import (
     CameraSummary,
@@ -52,29 +52,11 @@ from services.zones import (
     ZoneService,
     check_drafts,
 )
-from vision.alignment import AlignmentResult, encode_png, move_polygon
+from vision.alignment import AlignmentResult, move_polygon
 
 log = logging.getLogger(__name__)
 
 PALETTE = ("#2CA02C", "#1F77B4", "#FF7F0E", "#9467BD", "#D62728", "#17BECF", "#BCBD22")
-
-
-def save_zones(
-    service: ZoneService,
-    actor: Actor,
-    camera_id: str,
-    drafts: list[ZoneDraft],
-    *,
-    expected: dict[str, int],
-    reason: str,
-    reference: np.ndarray | None,
-    request_id: str,
-) -> SaveResult:
-    """The save, in the write lane: the reference frame is PNG-encoded there, not on the GUI
-    thread (a large camera frame takes a while)."""
-    png = encode_png(reference) if reference is not None else None
-    return service.save(actor, camera_id, drafts, expected=expected, reason=reason,
-                        reference_png=png, request_id=request_id)  # fmt: skip
 
 
 class ZoneEditor(QWidget):

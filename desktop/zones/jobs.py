@@ -1,4 +1,5 @@
-"""What the editor loads for a camera, in a worker thread: zones, a picture, link targets."""
+"""What the zone editor runs in worker threads: loading a camera (zones, a picture, link
+targets, the camera-moved check) and saving its zones (with the reference frame as PNG)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.zones import CameraZones, LinkTargets, ZoneService
-from vision.alignment import AlignmentError, AlignmentResult, decode_image
+from domain.auth import Actor
+from services.zones import CameraZones, LinkTargets, SaveResult, ZoneDraft, ZoneService
+from vision.alignment import AlignmentError, AlignmentResult, decode_image, encode_png
 
 log = logging.getLogger(__name__)
 
@@ -48,3 +50,21 @@ def load_camera(service: ZoneService, camera_id: str, live: np.ndarray | None) -
 
         alignment = estimate_alignment(reference, frame)
     return Loaded(zones, frame, origin, note, targets, alignment)
+
+
+def save_zones(
+    service: ZoneService,
+    actor: Actor,
+    camera_id: str,
+    drafts: list[ZoneDraft],
+    *,
+    expected: dict[str, int],
+    reason: str,
+    reference: np.ndarray | None,
+    request_id: str,
+) -> SaveResult:
+    """The save, in the write lane: the reference frame is PNG-encoded there, not on the GUI
+    thread (a large camera frame takes a while)."""
+    png = encode_png(reference) if reference is not None else None
+    return service.save(actor, camera_id, drafts, expected=expected, reason=reason,
+                        reference_png=png, request_id=request_id)  # fmt: skip
