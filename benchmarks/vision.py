@@ -14,9 +14,10 @@
    The ratio pipeline / bare is the figure of issue 8 (target: at least 0.90). Runs alternate
    (bare, pipeline, bare, ...) and medians are reported, since other work shares the machine.
 3. **N cameras**: the demo clip played as N looping cameras at its 16.7 fps: (a) the camera
-   host (services/vision/host.py: one shared model, records stored), (b) N bare live
-   pipelines sharing one model, (c) N live pipelines with one model each; analysed fps per
-   camera and frames skipped. (b) against (c) is why the host shares one model.
+   host (services/vision/host.py: one shared model, records stored), N bare live pipelines
+   (b) sharing one model one frame at a time, (c) sharing one ONNX session running frames
+   at once, (d) with one model each; analysed fps per camera, frames skipped and frames per
+   CPU-second. They decide how the host shares its model.
 4. Person-count precision/recall against the hand-labelled counts.
 
 Figures go to stdout and into the ``vision`` section of benchmarks/RESULTS.md, next to the
@@ -396,7 +397,8 @@ def report(
         "|---|---|---|---|---|---|---|",
     ]
     labels = {
-        "host": "camera host: one shared model, records stored",
+        "host": "camera host (its shared model: ONNX frames at once, .pt one at a time), "
+        "records stored",
         "shared": "bare live pipelines, one shared model (one frame at a time)",
         "concurrent": "bare live pipelines, one shared ONNX session, frames at once",
         "separate": "bare live pipelines, one model per camera",

@@ -34,98 +34,25 @@ from pathlib import Path
 from domain.auth import Actor, Permission
 from domain.errors import NotFound
 from domain.events import ChangeEvent, Topic
-from domain.model.vision import Camera, Zone
 from services.bootstrap import App
 from services.vision.catalogue import CameraSetup, read_setups
 from services.vision.models import load_shared_detector
 from services.vision.policy import POLICY_ID, VisionPolicy, read_policy
 from services.vision.recording import CameraRecording
+from services.vision.runtime import CameraRuntime
 from services.vision.sources import camera_source
 from services.vision.store import FlushReport, StoreSettings, VisionStore
 from vision.analyzer import AnalyzerSettings
 from vision.detect import Detector, SharedDetector
 from vision.factory import build_analyzer
-from vision.latest import LatestValue
-from vision.pipeline import LivePipeline, LiveView
+from vision.pipeline import LivePipeline
 from vision.sources import mask_credentials
-from vision.types import SourceHealth, ZoneCount
 
 log = logging.getLogger(__name__)
 
+__all__ = ["CameraHost", "CameraRuntime"]
+
 Listener = Callable[[], None]
-
-
-class CameraRuntime:
-    """One hosted camera. Every property is safe to read from any thread."""
-
-    def __init__(self, camera: Camera, zones: Sequence[Zone]) -> None:
-        self._lock = threading.Lock()
-        self._camera = camera
-        self._zones = tuple(zones)
-        self.latest: LatestValue[LiveView] = LatestValue()
-        self._error: str | None = None
-        self._pipeline: LivePipeline | None = None
-        self._recording: CameraRecording | None = None
-        self._final: SourceHealth | None = None  # health of a run that ended (file finished)
-        self._failures = 0
-        self._next_retry = 0.0
-
-    @property
-    def camera(self) -> Camera:
-        with self._lock:
-            return self._camera
-
-    @property
-    def zones(self) -> tuple[Zone, ...]:
-        with self._lock:
-            return self._zones
-
-    @property
-    def error(self) -> str | None:
-        """Why the camera does not run (e.g. "cannot open ..."), or None."""
-        with self._lock:
-            return self._error
-
-    @property
-    def running(self) -> bool:
-        with self._lock:
-            pipe = self._pipeline
-        return pipe is not None and pipe.running
-
-    @property
-    def pipeline(self) -> LivePipeline | None:
-        with self._lock:
-            return self._pipeline
-
-    def health(self) -> SourceHealth:
-        with self._lock:
-            pipe, final, error, cam = self._pipeline, self._final, self._error, self._camera
-        if pipe is not None:
-            return pipe.health()
-        if final is not None:
-            return final
-        return SourceHealth(
-            source=mask_credentials(cam.source),
-            connected=False,
-            source_fps=None,
-            analysed_fps=None,
-            frames_read=0,
-            frames_analysed=0,
-            dropped_frames=0,
-            reconnects=0,
-            last_frame_at=None,
-            last_error=error,
-        )
-
-    def zone_states(self) -> tuple[ZoneCount, ...]:
-        """Head count and staffing per zone on the newest analysed frame (0 before one)."""
-        _, view = self.latest.get()
-        zones = self.zones
-        if view is not None:
-            known = {c.zone_id: c for c in view.observation.counts}
-            if all(z.id in known for z in zones):
-                return tuple(known[z.id] for z in zones)
-        return tuple(ZoneCount(z.id, 0, z.staffing(0)) for z in zones)
 
 
 class CameraHost:
@@ -165,7 +92,7 @@ class CameraHost:
             if detector is None
             else detector
             if isinstance(detector, SharedDetector)
-            else SharedDetector(detector)
+            else SharedDetector(detector, serial=False)
         )
         self.store: VisionStore | None = None
         self._wanted: list[str] | None = None if camera_ids is None else list(camera_ids)

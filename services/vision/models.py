@@ -29,12 +29,17 @@ def default_model() -> Path:
 
 
 def load_shared_detector(model_path: Path | None, imgsz: int) -> SharedDetector:
-    """One loaded model for every camera of this process (cameras take turns on it).
+    """One loaded model for every camera of this process.
 
-    An ONNX export has its own input size; ``imgsz`` applies to ``.pt`` models.
+    An ONNX session runs several cameras' frames at once (onnxruntime's ``run`` is
+    thread-safe): on 2 cores, 4 cameras analysed about as many frames per second as with one
+    session per camera and more than with one frame at a time, with one model in memory
+    (benchmarks/vision.py). A ``.pt`` model is shared one frame at a time (ultralytics'
+    predictor is not thread-safe). An ONNX export has its own input size; ``imgsz`` applies
+    to ``.pt`` models.
     """
     from vision.detect import SharedDetector, load_detector
 
     model = model_path or default_model()
     size = imgsz if model.suffix.lower() == ".pt" else None
-    return SharedDetector(load_detector(model, imgsz=size))
+    return SharedDetector(load_detector(model, imgsz=size), serial=False)

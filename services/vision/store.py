@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, insert, select, update
+from sqlalchemy import insert, select
 
 from domain.auth import Actor, Role
 from domain.events import Change, Topic
@@ -36,7 +36,6 @@ from domain.model.alerts import Alert
 from domain.model.vision import (
     Camera,
     DaySchedule,
-    SessionStatus,
     TimeLog,
     WorkSession,
     Zone,
@@ -45,11 +44,11 @@ from services.bootstrap import App
 from services.errors import DatabaseUnavailable
 from services.persistence.mapping import EntityMapper
 from services.persistence.tables.vision import cameras, time_logs, work_sessions, zones
-from services.persistence.uow import UnitOfWork
 from services.vision.catalogue import read_schedules
 from services.vision.index_book import IndexBook, index_deltas
 from services.vision.policy import VisionPolicy, read_policy
 from services.vision.recording import Batch, CameraRecording, HealthProbe, PendingAlert, Summary
+from services.vision.sessions import interrupt_stale_sessions, write_sessions
 from services.vision.snapshots import SnapshotStore
 from services.vision.zone_alerts import Outcome, record_zone_alert
 from vision.snapshot import encode_jpeg
@@ -173,7 +172,11 @@ class VisionStore:
     ) -> CameraRecording:
         """A recording for a new run of ``camera``; sessions a dead run left open are closed."""
         self._refresh_schedules(force=True)
-        self._interrupt_stale_sessions(camera.id)
+        with self._lock:
+            live_runs = {r.run_id for r in self._recordings if r.camera.id == camera.id}
+        with self.app.uow(self.actor) as uow:
+            interrupt_stale_sessions(uow.conn, camera.id, live_runs)
+            uow.commit()
         run_id = f"{int(time.time() * 1000):x}{secrets.token_hex(2)}"
         rec = CameraRecording(
             camera,
@@ -334,7 +337,9 @@ class VisionStore:
                 rows.append(row)
             if rows:
                 conn.execute(insert(time_logs), rows)
-            opened, closed, new_known = self._write_sessions(uow, batch, live_cams, live_zones)
+            opened, closed, new_known = write_sessions(
+                uow.conn, batch.sessions, self._known_sessions, live_cams, live_zones
+            )
             deltas = index_deltas(logs, self._schedules.tz)
             days = {d for d, _ in deltas}
             schedules = {d: s for d, s in self._schedules.days.items() if d in days and s}
@@ -393,44 +398,6 @@ class VisionStore:
                 repeated += 1
         return raised, repeated
 
-    def _write_sessions(
-        self, uow: UnitOfWork, batch: Batch, live_cams: set[str], live_zones: set[str]
-    ) -> tuple[int, int, set[str]]:
-        conn = uow.conn
-        opened = closed = 0
-        known = set(self._known_sessions)
-        new_rows: list[dict[str, Any]] = []
-        for sid, s in batch.sessions.items():
-            if s.camera_id not in live_cams or s.zone_id not in live_zones:
-                known.discard(sid)
-                continue
-            s.operator_id = None
-            if sid not in known:
-                new_rows.append(SESSION.to_row(s))
-                opened += 1
-            else:
-                conn.execute(
-                    update(work_sessions)
-                    .where(work_sessions.c.id == sid)
-                    .values(
-                        exit_time=s.exit_time,
-                        active_seconds=round(s.active_seconds, 3),
-                        idle_seconds=round(s.idle_seconds, 3),
-                        status=s.status.value,
-                    )
-                )
-            if s.exit_time is not None:
-                closed += 1
-                known.discard(sid)
-            else:
-                known.add(sid)
-        for row in new_rows:
-            row["active_seconds"] = round(row["active_seconds"], 3)
-            row["idle_seconds"] = round(row["idle_seconds"], 3)
-        if new_rows:
-            conn.execute(insert(work_sessions), new_rows)
-        return opened, closed, known
-
     def _summary_data(self, s: Summary) -> dict[str, Any]:
         h = s.health
         return {
@@ -468,57 +435,6 @@ class VisionStore:
             return
         with self._lock:
             self._schedules = _Schedules(tz, {d: found.get(d) for d in days}, time.monotonic())
-
-    def _interrupt_stale_sessions(self, camera_id: str) -> int:
-        """Sessions of ``camera_id`` still marked active but belonging to no live recording
-        (a process that died): closed as interrupted at the end of their last time log."""
-        with self._lock:
-            live_runs = {r.run_id for r in self._recordings if r.camera.id == camera_id}
-        with self.app.uow(self.actor) as uow:
-            conn = uow.conn
-            stale = [
-                r
-                for r in conn.execute(
-                    select(work_sessions).where(
-                        work_sessions.c.camera_id == camera_id,
-                        work_sessions.c.status == SessionStatus.ACTIVE.value,
-                    )
-                ).mappings()
-                if str(r["id"]).split(":", 1)[0] not in live_runs
-            ]
-            for r in stale:
-                logs = conn.execute(
-                    select(
-                        time_logs.c.at, time_logs.c.active_seconds, time_logs.c.idle_seconds
-                    ).where(
-                        and_(
-                            time_logs.c.camera_id == camera_id,
-                            time_logs.c.zone_id == r["zone_id"],
-                            time_logs.c.track_id == r["track_id"],
-                            time_logs.c.at >= r["entry_time"],
-                        )
-                    )
-                ).all()
-                active = sum(float(x.active_seconds) for x in logs)
-                idle = sum(float(x.idle_seconds) for x in logs)
-                end = max(
-                    (x.at + timedelta(seconds=x.active_seconds + x.idle_seconds) for x in logs),
-                    default=r["entry_time"],
-                )
-                conn.execute(
-                    update(work_sessions)
-                    .where(work_sessions.c.id == r["id"])
-                    .values(
-                        exit_time=end,
-                        active_seconds=round(active, 3),
-                        idle_seconds=round(idle, 3),
-                        status=SessionStatus.INTERRUPTED.value,
-                    )
-                )
-            uow.commit()
-        if stale:
-            log.info("%s: %d session(s) left open by a stopped run closed", camera_id, len(stale))
-        return len(stale)
 
     def housekeeping(self, *, force: bool = False) -> None:
         """Prune old snapshots and run the daily time-log retention (hourly at most)."""

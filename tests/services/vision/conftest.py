@@ -103,7 +103,7 @@ class Shared:
 def shared_detector() -> Any:
     from vision.detect import SharedDetector, load_detector
 
-    return SharedDetector(load_detector(ONNX_MODEL))
+    return SharedDetector(load_detector(ONNX_MODEL), serial=False)  # as the host shares it
 
 
 @pytest.fixture
