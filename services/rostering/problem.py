@@ -91,10 +91,8 @@ class RosterProblemDto:
     def __post_init__(self) -> None:
         problems = self.problems()
         if problems:
-            raise ValidationError(
-                f"roster problem {self.name or ''}: {problems[0]}".replace("  ", " "),
-                problems=problems,
-            )
+            where = f"roster problem {self.name}" if self.name else "roster problem"
+            raise ValidationError(f"{where}: {problems[0]}", problems=problems)
 
     def shift_map(self) -> dict[str, ShiftKind]:
         return {s.id: s for s in self.shifts}
