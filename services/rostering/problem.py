@@ -162,8 +162,9 @@ class SolveStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SolveOptionsDto:
-    """How to solve: ``strategy`` is ``"lns"`` (neighbourhood search plus a bounding CP-SAT
-    run for ``bound_share`` of the time) or ``"cpsat"`` (CP-SAT alone on the whole model);
+    """How to solve: ``strategy`` is ``"lns"`` (neighbourhood search plus whole-model CP-SAT
+    runs on one worker for at most ``bound_share`` of the time) or ``"cpsat"`` (CP-SAT alone
+    on the whole model);
     ``hint`` is a roster to start from (its valid lines are kept as the first roster)."""
 
     time_limit: float = 30.0
@@ -171,7 +172,7 @@ class SolveOptionsDto:
     seed: int = 0
     hint: RosterDto | None = None
     strategy: str = "lns"
-    bound_share: float = 0.3
+    bound_share: float = 1.0
     log_search: bool = False
 
     def __post_init__(self) -> None:

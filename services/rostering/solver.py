@@ -3,11 +3,12 @@ cancellation, and the independent checker on the answer.
 
 Two strategies:
 
-- ``"lns"`` (the default): a first roster built operator by operator, then a neighbourhood
-  search (:mod:`services.rostering.search`) on all workers but one; that one first runs CP-SAT on
-  the whole model (hinted with the first roster) for ``bound_share`` of the time, which gives the
-  lower bound, proves optimality on small problems and offers its rosters to the search, and
-  then joins the neighbourhood search.
+- ``"lns"`` (the default): a first roster built operator by operator (on all workers), then a
+  neighbourhood search (:mod:`services.rostering.search`) on all workers but one; that one runs
+  CP-SAT on the whole model in chunks of a third of the time, each restarted from the best
+  roster so far, for as long as the chunks improve it (at most ``bound_share`` of the time):
+  this gives the lower bound, proves optimality on small problems, offers its rosters to the
+  search, and then the worker joins the neighbourhood search.
 - ``"cpsat"``: CP-SAT alone on the whole model with all workers (the benchmark's baseline runs
   this way with its own model builder).
 
@@ -43,6 +44,12 @@ log = logging.getLogger(__name__)
 # CP-SAT parameters when the whole model gets one worker (the bounding run of "lns"):
 # interleaving its subsolvers on the one thread gave far better bounds than its default search
 SINGLE_WORKER_PARAMETERS: dict[str, int | float | bool] = {"interleave_search": True}
+
+# The whole-model run of "lns" restarts from the best roster so far every time_limit / CHUNKS
+# seconds (at least MIN_CHUNK_SECONDS), so it carries on from what the search found.
+CHUNKS = 3
+MIN_CHUNK_SECONDS = 5.0
+STOP_WHEN_STALLED = True
 
 ProgressCallback = Callable[[ProgressDto], None]
 ModelBuilder = Callable[[RosterProblemDto], RosterModel]
@@ -123,7 +130,7 @@ def _full_solve(
     class Callback(cp_model.CpSolverSolutionCallback):
         def on_solution_callback(self) -> None:
             with run.lock:
-                run.bound = self.best_objective_bound
+                run.bound = max(run.bound or -math.inf, self.best_objective_bound)
             offer(built.roster(self.value))
 
     done = threading.Event()
@@ -145,7 +152,7 @@ def _full_solve(
         bound = solver.best_objective_bound  # valid even without a solution
         with run.lock:
             if math.isfinite(bound):
-                run.bound = bound
+                run.bound = max(run.bound or -math.inf, bound)
             run.proved = code == cp_model.OPTIMAL
     elif code == cp_model.INFEASIBLE:
         run.infeasible = True
@@ -203,8 +210,11 @@ def _lns(
     def stop_search() -> bool:
         return run.should_stop() or proven()
 
+    gains = [0]  # improvements of the incumbent by the whole-model runs
+
     def offer_whole(roster: RosterDto) -> None:
-        incumbent.offer(roster, whole=True)
+        if incumbent.offer(roster, whole=True):
+            gains[0] += 1
 
     def search(seed: int) -> None:
         stats = neighbourhood_search(incumbent, run.deadline, seed, stop_search)
@@ -212,11 +222,24 @@ def _lns(
             steps.append(stats.steps)
 
     def bound_then_search() -> None:
-        limit = min(run.deadline - time.perf_counter(), opts.bound_share * opts.time_limit)
-        if limit > 0.05 and not stop_search():
+        # whole-model runs, each restarted from the best roster so far (the search's too), for
+        # as long as they keep improving it; then this worker joins the search
+        until = min(run.deadline, time.perf_counter() + opts.bound_share * opts.time_limit)
+        chunk = max(MIN_CHUNK_SECONDS, opts.time_limit / CHUNKS)
+        runs = 0
+        while not stop_search():
+            left = until - time.perf_counter()
+            if left < 0.05:
+                break
+            limit = left if left < 1.5 * chunk else chunk
+            before = gains[0]
             detail["bound_status"] = _full_solve(
-                problem, build, run, limit, 1, opts.seed, incumbent.roster, offer_whole
+                problem, build, run, limit, 1, opts.seed + runs, incumbent.roster, offer_whole
             )
+            runs += 1
+            if STOP_WHEN_STALLED and gains[0] == before:
+                break
+        detail["bound_runs"] = runs
         search(opts.seed + 1)
 
     threads = [threading.Thread(target=bound_then_search, name="roster-bound")]
