@@ -66,9 +66,9 @@ def pick(
     if kind == "staff":
         k = max(1, min(n, round(n * size)))
         return Neighbourhood(kind, tuple(sorted(rng.sample(everyone, k))), None)
-    # a block of operators by days: twice as wide in each direction as `size` would give alone
+    # a block of operators by days holding about `size` of the cells (sqrt(size) each way)
     side = min(1.0, size**0.5)
-    k = max(2, min(n, round(n * side)))
+    k = min(n, max(2, round(n * side)))
     days = _window(rng, horizon, max(3, round(horizon * side)))
     if kind == "cover" and cover_rows:
         # centre the block on a cover row that pays, with the operators who could change it

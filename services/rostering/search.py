@@ -252,11 +252,13 @@ def neighbourhood_search(
     proportion to their recent gain per second (never below a floor, so each keeps a chance).
     """
     problem = incumbent.problem
+    stats = SearchStats(by_kind={k: [0, 0] for k in KINDS})
+    if not problem.staff:
+        return stats
     rng = random.Random(seed)
     sizes = dict.fromkeys(KINDS, INITIAL_SIZE)
     rates: dict[str, float | None] = dict.fromkeys(KINDS)  # None: not tried yet
     step_limit = STEP_LIMIT if step_limit is None else step_limit
-    stats = SearchStats(by_kind={k: [0, 0] for k in KINDS})
     while not should_stop():
         left = deadline - time.perf_counter()
         if left <= 0.02:

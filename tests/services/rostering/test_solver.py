@@ -151,3 +151,13 @@ def test_options_are_validated() -> None:
         SolveOptionsDto(strategy="magic")
     with pytest.raises(ValidationError):
         replace(tiny_problem(), staff=(StaffDto("A", Contract()), StaffDto("A", Contract())))
+
+
+@pytest.mark.parametrize("count", [0, 1])
+def test_tiny_staffs_are_solved(count: int) -> None:
+    base = tiny_problem()
+    problem = replace(base, staff=base.staff[:count], requests=(), locks=())
+    result = solve(problem, SolveOptionsDto(time_limit=20, workers=2))
+    assert result.status is SolveStatus.OPTIMAL
+    assert_valid(problem, result.roster)
+    assert result.objective == brute_force_optimum(problem)
