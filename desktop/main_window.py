@@ -113,9 +113,10 @@ class MainWindow(QMainWindow):
                 return  # feature not part of this build
             raise
         dock: QDockWidget = module.create_dock(self.ctx, self)
-        if dock.objectName() in self.docks:
+        known = self.docks.get(dock.objectName())
+        if known is not None and known is not dock:
             raise RuntimeError(f"two docks named {dock.objectName()}")
-        self.docks[dock.objectName()] = dock
+        self.docks[dock.objectName()] = dock  # create_dock may have used add_dock already
 
     # -- layout per seat -------------------------------------------------------------------
     def _layout_key(self, what: str) -> str:

@@ -33,6 +33,7 @@ class Job(Generic[T]):
         self._success: list[Callable[[T], None]] = []
         self._failure: list[Callable[[BaseException], None]] = []
         self._finally: list[Callable[[], None]] = []
+        self._settled: list[Callable[[], None]] = []  # the runner's own bookkeeping
         self.done = False
         self.result: T | None = None
         self.error: BaseException | None = None
@@ -55,6 +56,10 @@ class Job(Generic[T]):
             fn()
         return self
 
+    def _on_settled(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` when the job ends, even when its owner is gone (unlike on_finished)."""
+        self._settled.append(fn)
+
     def _owner_gone(self) -> bool:
         return self._owner is not None and not shiboken6.isValid(self._owner)
 
@@ -74,8 +79,13 @@ class Job(Generic[T]):
                 for fn2 in self._failure:
                     fn2(error)
         finally:
-            for fn3 in self._finally:
-                fn3()
+            try:
+                if not self._owner_gone():
+                    for fn3 in self._finally:
+                        fn3()
+            finally:
+                for fn4 in self._settled:
+                    fn4()
 
 
 class _Bridge(QObject):
@@ -154,7 +164,7 @@ class ServiceRunner(QObject):
             else:
                 self._bridge.finished.emit(job, result, None)
 
-        job.on_finished(lambda: self._set_in_flight(-1))
+        job._on_settled(lambda: self._set_in_flight(-1))
         if self._sync:
             try:
                 result = fn(*args, **kwargs)

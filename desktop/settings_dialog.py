@@ -47,9 +47,9 @@ class SettingsDialog(QDialog):
             "empty: in-process (single seat); redis://host:6379/0 to share"
         )
         self.seat = QLineEdit(config.seat)
-        self.result = QLabel()
-        self.result.setWordWrap(True)
-        self.result.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.test_button = QPushButton("Test connection")
         self.test_button.clicked.connect(self._on_test_clicked)
         form = QFormLayout()
@@ -64,7 +64,7 @@ class SettingsDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
-        lay.addWidget(self.result)
+        lay.addWidget(self.result_label)
         lay.addWidget(
             QLabel("Changes of database or Redis take effect when the program starts again.")
         )
@@ -79,25 +79,25 @@ class SettingsDialog(QDialog):
     def _on_test_clicked(self) -> None:
         v = self.values()
         self.test_button.setEnabled(False)
-        self.result.setText("Testing…")
+        self.result_label.setText("Testing…")
         self.runner.query(probe_connection, v.database_url, v.redis_url or None).on_success(
             self._show_report
-        ).on_failure(lambda e: self.result.setText(f"✗ {e}")).on_finished(
+        ).on_failure(lambda e: self.result_label.setText(f"✗ {e}")).on_finished(
             lambda: self.test_button.setEnabled(True)
         )
 
     def _show_report(self, report: ConnectionReport) -> None:
         self.last_report = report
-        self.result.setText("\n".join(report.lines()))
+        self.result_label.setText("\n".join(report.lines()))
 
     def _on_save(self) -> None:
         v = self.values()
         if not v.seat:
-            self.result.setText("✗ The seat name cannot be empty.")
+            self.result_label.setText("✗ The seat name cannot be empty.")
             return
         write_config_file(
             self.paths,
             {"database_url": v.database_url, "redis_url": v.redis_url or None, "seat": v.seat},
         )
-        self.result.setText(f"Saved. Database: {redact_url(v.database_url)}")
+        self.result_label.setText(f"Saved. Database: {redact_url(v.database_url)}")
         self.accept()

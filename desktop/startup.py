@@ -106,7 +106,7 @@ class Session(QObject):
     def start(self, *, show_progress: bool = True) -> None:
         if show_progress:
             self._progress = QProgressDialog("Starting Takt Control Room…", "", 0, 0)
-            self._progress.setCancelButton(None)  # type: ignore[arg-type]
+            self._progress.setCancelButton(None)
             self._progress.setWindowModality(Qt.WindowModality.ApplicationModal)
             self._progress.setMinimumDuration(300)
             self.status.connect(self._progress.setLabelText)

@@ -19,8 +19,5 @@ def create_dock(ctx: DesktopContext, window: MainWindow) -> QDockWidget:
     dock = window.add_dock(
         "allocation_board", "Allocation board", board, Qt.DockWidgetArea.RightDockWidgetArea
     )
-    # MainWindow._load_feature registers the returned dock itself and refuses a name it already
-    # has, while add_dock registers it too: hand it back unregistered.
-    window.docks.pop(dock.objectName(), None)
     board.start()
     return dock

@@ -148,13 +148,4 @@ def create_dock(
     dock: QDockWidget = window.add_dock(
         "cameras", "Cameras", wall, Qt.DockWidgetArea.RightDockWidgetArea
     )
-    _unregister(window, dock)
     return dock
-
-
-def _unregister(window: Any, dock: QDockWidget) -> None:
-    """MainWindow._load_feature registers the returned dock itself and refuses a name it
-    already holds, while add_dock registers it too: hand it back unregistered."""
-    docks = getattr(window, "docks", None)
-    if isinstance(docks, dict) and docks.get(dock.objectName()) is dock:
-        del docks[dock.objectName()]

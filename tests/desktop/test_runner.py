@@ -68,3 +68,24 @@ def test_jobs_after_shutdown_fail_cleanly(qtbot: Any) -> None:
     assert "shutting down" in str(errors[0])
     with pytest.raises(AssertionError):
         assert not errors
+
+
+def test_no_callback_reaches_an_owner_that_is_gone(qtbot: Any) -> None:
+    import shiboken6
+    from PySide6.QtCore import QObject
+
+    runner = ServiceRunner()
+    owner = QObject()
+    release = threading.Event()
+    called: list[str] = []
+    job = runner.query(release.wait, 5, owner=owner)
+    job.on_success(lambda _v: called.append("success")).on_finished(
+        lambda: called.append("finished")
+    )
+    assert runner.in_flight == 1
+    shiboken6.delete(owner)
+    release.set()
+    qtbot.waitUntil(lambda: job.done, timeout=5000)
+    assert called == []
+    assert runner.in_flight == 0  # the runner's own bookkeeping still ran
+    runner.shutdown()
