@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
-from services.bootstrap import App, bootstrap
 from services.cli.common import CliError
 from services.config import Config, load_config
 from services.errors import ServiceError
+
+# the service stack (SQLAlchemy, Alembic) loads when a command runs, not for --help
+if TYPE_CHECKING:
+    from services.bootstrap import App
 
 
 def config_from_args(args: argparse.Namespace) -> Config:
@@ -27,6 +31,8 @@ def config_from_args(args: argparse.Namespace) -> Config:
 def open_app(
     args: argparse.Namespace, *, upgrade: bool = False, check_schema: bool = True
 ) -> Iterator[App]:
+    from services.bootstrap import bootstrap
+
     config = config_from_args(args)
     try:
         app = bootstrap(config, upgrade=upgrade, check_schema=check_schema)

@@ -10,9 +10,6 @@ from services.cli.common import CliError, emit
 from services.cli.context import config_from_args, open_app
 from services.config import redact_url
 from services.errors import ServiceError
-from services.persistence import migrate
-from services.persistence.engine import check_connection, make_engine
-from services.queries.counts import plant_counts
 
 # Feature modules that add actions to `takt db` with register_db_actions(db_sub, parents).
 DB_ACTION_MODULES: tuple[str, ...] = ("services.operations.cli",)  # backup, restore
@@ -39,6 +36,8 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
 
 
 def _upgrade(args: argparse.Namespace) -> int:
+    from services.persistence import migrate
+
     with open_app(args, upgrade=True) as app:
         status = migrate.schema_status(app.engine)
         payload = {
@@ -51,6 +50,9 @@ def _upgrade(args: argparse.Namespace) -> int:
 
 
 def _status(args: argparse.Namespace) -> int:
+    from services.persistence import migrate
+    from services.persistence.engine import check_connection, make_engine
+
     config = config_from_args(args)
     try:
         engine = make_engine(config.database_url, create=False)
@@ -78,6 +80,9 @@ def _status(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
+    from services.persistence import migrate
+    from services.queries.counts import plant_counts
+
     with open_app(args, check_schema=False) as app:
         status = migrate.schema_status(app.engine)
         counts = plant_counts(app.engine) if status.up_to_date else {}

@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.auth import Actor, Role
 from domain.errors import NotFound
-from services.bootstrap import App
 from services.cli.common import CliError, emit, existing_file, positive_int
 from services.cli.context import config_from_args, open_app
 from services.errors import ServiceError
+
+if TYPE_CHECKING:
+    from services.bootstrap import App
 
 
 def register_db_actions(

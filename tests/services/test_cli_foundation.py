@@ -328,3 +328,21 @@ def test_demo_loads_the_foundation_plant_once(
     )
     assert line.startswith("takt demo: ")
     assert run_json(capsys, ["info", "--database-url", url])["counts"] == held  # unchanged
+
+
+def test_help_does_not_load_the_database_stack() -> None:
+    code = (
+        "import sys, contextlib, io\n"
+        "from services.cli.main import build_parser\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n"
+        "        build_parser().parse_args(['--help'])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "heavy = ('sqlalchemy', 'alembic', 'ortools', 'sklearn')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stdout.strip() == "[]"
