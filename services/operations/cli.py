@@ -70,6 +70,13 @@ def register(
     )
     ret.add_argument("--time-logs-days", type=positive_int, default=None, metavar="DAYS")
     ret.add_argument("--system-logs-days", type=positive_int, default=None, metavar="DAYS")
+    ret.add_argument(
+        "--change-events-days",
+        type=positive_int,
+        default=None,
+        metavar="DAYS",
+        help="keep the change feed's events this long (seats offline longer reload)",
+    )
     ret.set_defaults(handler=_retention)
 
     an = ops_sub.add_parser(
@@ -165,7 +172,9 @@ def _retention(args: argparse.Namespace) -> int:
     with open_app(args) as app:
         actor = _actor(app, args)
         policy = read_policy(app).with_changes(
-            time_logs_days=args.time_logs_days, system_logs_days=args.system_logs_days
+            time_logs_days=args.time_logs_days,
+            system_logs_days=args.system_logs_days,
+            change_events_days=args.change_events_days,
         )
         if args.save and not args.dry_run:
             save_policy(app, actor, policy, reason="takt ops retention --save")
@@ -177,14 +186,17 @@ def _retention(args: argparse.Namespace) -> int:
         "system_logs_before": report.system_logs_before,
         "time_logs_deleted": report.time_logs_deleted,
         "system_logs_deleted": report.system_logs_deleted,
+        "change_events_before": report.change_events_before,
+        "change_events_deleted": report.change_events_deleted,
     }
     verb = "would delete" if report.dry_run else "deleted"
     emit(
         args,
         payload,
         f"{verb} {report.time_logs_deleted} time log(s) older than {report.policy.time_logs_days}"
-        f" days and {report.system_logs_deleted} system log(s) older than "
-        f"{report.policy.system_logs_days} days",
+        f" days, {report.system_logs_deleted} system log(s) older than "
+        f"{report.policy.system_logs_days} days and {report.change_events_deleted} change event(s)"
+        f" older than {report.policy.change_events_days} days",
     )
     return 0
 
@@ -231,6 +243,7 @@ def _policy(args: argparse.Namespace) -> int:
     lines = [
         f"time logs kept      {policy.time_logs_days} days",
         f"system logs kept    {policy.system_logs_days} days",
+        f"change events kept  {policy.change_events_days} days",
         f"inactive operators  anonymised after {policy.anonymise_after_days} days",
     ]
     lines += [

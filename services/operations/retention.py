@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, or_, select
+from sqlalchemy import ColumnElement, Table, and_, delete, func, or_, select
 
 from domain.auth import Actor, Permission
 from domain.errors import ValidationError
@@ -22,7 +22,7 @@ from domain.events import Change, Topic
 from services.bootstrap import App
 from services.operations.site_settings import read_settings, write_setting
 from services.persistence.tables.people import operators
-from services.persistence.tables.system import system_logs
+from services.persistence.tables.system import change_events, system_logs
 from services.persistence.tables.vision import time_logs
 
 log = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 KEYS = {
     "time_logs_days": "retention.time_logs_days",
     "system_logs_days": "retention.system_logs_days",
+    "change_events_days": "retention.change_events_days",
     "anonymise_after_days": "gdpr.anonymise_inactive_after_days",
 }
 LAST_RETENTION = "retention.last_run"
@@ -42,6 +43,9 @@ class RetentionPolicy:
     time_logs_days: int = 90
     system_logs_days: int = 30
     anonymise_after_days: int = 3 * 365
+    # The change feed's outbox: seats catch up from it after a reconnect; the audit log, not
+    # this table, is the history. Camera summaries alone add ~17,000 rows per camera and day.
+    change_events_days: int = 7
 
     def __post_init__(self) -> None:
         for name, value in asdict(self).items():
@@ -62,6 +66,8 @@ class RetentionReport:
     time_logs_deleted: int
     system_logs_deleted: int
     dry_run: bool
+    change_events_before: datetime | None = None
+    change_events_deleted: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,22 +111,46 @@ def save_policy(app: App, actor: Actor, policy: RetentionPolicy, reason: str | N
     log.info("retention policy saved by %s: %s", actor.user, asdict(policy))
 
 
-def _delete_older(app: App, actor: Actor, table: Table, before: datetime, batch: int) -> int:
+def _older(table: Table, before: datetime, keep_newest: bool) -> ColumnElement[bool]:
+    key = next(iter(table.primary_key.columns))
+    cond: ColumnElement[bool] = table.c.at < before
+    if keep_newest:
+        newest = select(func.max(key)).scalar_subquery()
+        cond = and_(cond, key < newest)
+    return cond
+
+
+def _delete_older(
+    app: App,
+    actor: Actor,
+    table: Table,
+    before: datetime,
+    batch: int,
+    *,
+    keep_newest: bool = False,
+) -> int:
     """Delete rows with ``at < before`` in batches; returns how many went."""
+    key = next(iter(table.primary_key.columns))
     total = 0
     while True:
         with app.uow(actor) as uow:
-            ids = select(table.c.id).where(table.c.at < before).limit(batch).scalar_subquery()
-            deleted = uow.conn.execute(delete(table).where(table.c.id.in_(ids))).rowcount or 0
+            ids = (
+                select(key)
+                .where(_older(table, before, keep_newest))
+                .order_by(key)
+                .limit(batch)
+                .scalar_subquery()
+            )
+            deleted = uow.conn.execute(delete(table).where(key.in_(ids))).rowcount or 0
             uow.commit()
         total += deleted
         if deleted < batch:
             return total
 
 
-def _count_older(app: App, table: Table, before: datetime) -> int:
+def _count_older(app: App, table: Table, before: datetime, *, keep_newest: bool = False) -> int:
     with app.engine.connect().execution_options(read_only=True) as conn:
-        stmt = select(func.count()).select_from(table).where(table.c.at < before)
+        stmt = select(func.count()).select_from(table).where(_older(table, before, keep_newest))
         return int(conn.execute(stmt).scalar_one())
 
 
@@ -132,12 +162,14 @@ def run_retention(
     dry_run: bool = False,
     batch: int = DELETE_BATCH,
 ) -> RetentionReport:
-    """Delete time logs and system logs older than the policy's periods (or count them)."""
+    """Delete time logs, system logs and change-feed events older than the policy's periods
+    (or count them). The newest change event is always kept, so sequence numbers never restart."""
     actor.require(Permission.OPERATE_SYSTEM)
     policy = policy or read_policy(app)
     now = app.clock.now()
     tl_before = now - timedelta(days=policy.time_logs_days)
     sl_before = now - timedelta(days=policy.system_logs_days)
+    ce_before = now - timedelta(days=policy.change_events_days)
     if dry_run:
         return RetentionReport(
             policy,
@@ -146,16 +178,21 @@ def run_retention(
             _count_older(app, time_logs, tl_before),
             _count_older(app, system_logs, sl_before),
             dry_run=True,
+            change_events_before=ce_before,
+            change_events_deleted=_count_older(app, change_events, ce_before, keep_newest=True),
         )
     tl = _delete_older(app, actor, time_logs, tl_before, batch)
     sl = _delete_older(app, actor, system_logs, sl_before, batch)
+    ce = _delete_older(app, actor, change_events, ce_before, batch, keep_newest=True)
     summary = {
         "at": now.isoformat(),
         "by": actor.user,
         "time_logs_deleted": tl,
         "system_logs_deleted": sl,
+        "change_events_deleted": ce,
         "time_logs_before": tl_before.isoformat(),
         "system_logs_before": sl_before.isoformat(),
+        "change_events_before": ce_before.isoformat(),
     }
     with app.uow(actor) as uow:
         write_setting(uow.conn, LAST_RETENTION, summary, by=actor.user, at=now)
@@ -165,12 +202,22 @@ def run_retention(
             "retention",
             None,
             summary,
-            f"time logs > {policy.time_logs_days} d, system logs > {policy.system_logs_days} d",
+            f"time logs > {policy.time_logs_days} d, system logs > {policy.system_logs_days} d,"
+            f" change events > {policy.change_events_days} d",
         )
         uow.record(Change(Topic.SYSTEM, "retention_run", ("retention",), summary))
         uow.commit()
-    log.info("retention: %d time logs and %d system logs deleted", tl, sl)
-    return RetentionReport(policy, tl_before, sl_before, tl, sl, dry_run=False)
+    log.info("retention: %d time logs, %d system logs and %d change events deleted", tl, sl, ce)
+    return RetentionReport(
+        policy,
+        tl_before,
+        sl_before,
+        tl,
+        sl,
+        dry_run=False,
+        change_events_before=ce_before,
+        change_events_deleted=ce,
+    )
 
 
 def anonymise_inactive(

@@ -75,6 +75,7 @@ def test_retention_policy_and_anonymise_commands(
         "time_logs_days": 60,
         "system_logs_days": 30,
         "anonymise_after_days": 1095,
+        "change_events_days": 7,
     }
     assert "retention.last_run" in payload["last_runs"]
     code, payload, _ = _run(capsys, "ops", "anonymise", *db, "--json")

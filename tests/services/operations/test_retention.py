@@ -81,6 +81,40 @@ def test_retention_deletes_only_what_is_older_than_each_period(app: Any) -> None
     assert [e.kind for e in events] == ["retention_run"]
 
 
+def _events(app: Any, ages_days: list[float]) -> list[int]:
+    seqs = []
+    with app.engine.begin() as conn:
+        for age in ages_days:
+            row = conn.execute(
+                insert(change_events)
+                .values(
+                    at=NOW - timedelta(days=age),
+                    topic="plant",
+                    kind="test",
+                    ids=[],
+                    data={},
+                    user="t",
+                    seat="s",
+                )
+                .returning(change_events.c.seq)
+            )
+            seqs.append(int(row.scalar_one()))
+    return seqs
+
+
+def test_change_events_older_than_their_period_go_but_the_newest_stays(app: Any) -> None:
+    with app.engine.begin() as conn:
+        conn.execute(change_events.delete())
+    old, recent, newest_but_old = _events(app, [30, 1, 20])
+    report = run_retention(app, ADMIN, policy=RetentionPolicy(change_events_days=7))
+    assert report.change_events_deleted == 1
+    with app.engine.connect() as conn:
+        left = [r.seq for r in conn.execute(select(change_events.c.seq))]
+    # the newest row keeps the sequence going even when it is old; the run adds its own event
+    assert old not in left
+    assert {recent, newest_but_old} <= set(left)
+
+
 def test_the_sites_policy_is_stored_and_used(app: Any) -> None:
     _logs(app, [10, 20, 40])
     save_policy(app, ADMIN, RetentionPolicy(time_logs_days=15, system_logs_days=5))
