@@ -1,0 +1,382 @@
+"""The plant in the database as a scheduling problem, and back.
+
+``read_plant_problem(uow, now=...)`` builds a ``ProblemDto`` from the open work orders, their
+remaining operations, the active work centres (grouped by line), substitutions (time and cost
+factors), sequence-dependent setup times, calendar windows and work-order dependencies. Time is
+in whole minutes from ``now`` (rounded down to the minute); ids stay on the DTOs
+(``JobDto.id`` = work order id, ``OperationDto.id`` = operation id, ``MachineDto.id`` = work
+centre id) and ``PlantProblem`` keeps the maps back from ids to indices.
+
+Operators are left out by default (``with_operators=False``): the operations' skill
+requirements are then not modelled either, so every plan of the demo plant stays feasible
+whatever the roster holds. With ``with_operators=True`` the active operators and their skills
+join the model, with the on-shift windows of their shift assignments.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from domain.model.people import ShiftAssignmentStatus
+from domain.model.planning import ScheduleEntry
+from domain.model.work import DependencyType, OperationStatus, WorkOrder, WorkOrderStatus
+from domain.rules.scheduling import PlannedOperation, PlanRules, shift_windows
+from services.persistence.tables import people, plant, work
+from services.persistence.uow import UnitOfWork
+from services.scheduling.bars import to_plan_rules
+from services.scheduling.problem import (
+    AssignmentDto,
+    JobDto,
+    LinkDto,
+    MachineDto,
+    ModeDto,
+    OperationDto,
+    OperatorDto,
+    OpRef,
+    PinDto,
+    ProblemDto,
+    SetupDto,
+    Window,
+)
+
+OPEN_OPERATION = (
+    OperationStatus.PLANNED,
+    OperationStatus.RELEASED,
+    OperationStatus.RUNNING,
+    OperationStatus.PAUSED,
+)
+SHIFT_DAYS = 28  # shift assignments read this far ahead (with_operators)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkCentreInfo:
+    id: str
+    name: str
+    line_id: str
+    line_name: str
+
+
+@dataclass(frozen=True, slots=True)
+class WorkOrderInfo:
+    id: str
+    number: str
+    product_name: str
+    due: datetime
+    priority: str
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlantProblem:
+    """A problem built from the database, with the maps from ids back to indices."""
+
+    problem: ProblemDto
+    work_centres: tuple[WorkCentreInfo, ...]  # in row order: by line, then id
+    work_orders: dict[str, WorkOrderInfo]
+    op_index: dict[str, OpRef] = field(default_factory=dict)
+    machine_index: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def origin(self) -> datetime:
+        assert self.problem.origin is not None
+        return self.problem.origin
+
+    def minutes(self, at: datetime) -> int:
+        """Minutes from the origin (rounded down)."""
+        return math.floor((at - self.origin).total_seconds() / 60)
+
+    def at(self, t: int) -> datetime:
+        return self.origin + timedelta(minutes=t)
+
+    def duration_on(self, operation_id: str, work_centre_id: str) -> int | None:
+        """How long the operation runs on that work centre (None: not eligible there)."""
+        ref = self.op_index.get(operation_id)
+        m = self.machine_index.get(work_centre_id)
+        if ref is None or m is None:
+            return None
+        for mode in self.problem.operation(ref).modes:
+            if mode.machine == m:
+                return mode.duration
+        return None
+
+    def eligible(self, operation_id: str) -> tuple[str, ...]:
+        ref = self.op_index.get(operation_id)
+        if ref is None:
+            return ()
+        return tuple(self.problem.machines[m.machine].id for m in self.problem.operation(ref).modes)
+
+    def assignments(self, entries: Iterable[ScheduleEntry]) -> list[AssignmentDto]:
+        """Schedule entries as solver assignments (entries of operations no longer open, or on
+        work centres the problem does not know, are left out)."""
+        out: list[AssignmentDto] = []
+        for e in entries:
+            ref = self.op_index.get(e.operation_id)
+            m = self.machine_index.get(e.work_centre_id)
+            if ref is None or m is None:
+                continue
+            out.append(
+                AssignmentDto(
+                    ref[0],
+                    ref[1],
+                    m,
+                    self.minutes(e.start),
+                    self.minutes(e.end),
+                    None,
+                    e.setup_minutes,
+                )
+            )
+        return out
+
+    def with_pins(self, entries: Iterable[ScheduleEntry]) -> PlantProblem:
+        """The same problem with the pinned entries as pins."""
+        pins = []
+        for a, e in _pairs(self, entries):
+            if e.pinned:
+                pins.append(PinDto(op=a.ref, machine=a.machine, start=a.start))
+        return replace(self, problem=replace(self.problem, pins=tuple(pins)))
+
+    def rules(self, entries: Sequence[ScheduleEntry]) -> PlanRules:
+        """The domain rules a move is checked with; pinned entries stay where they are."""
+        base = to_plan_rules(replace(self.problem, pins=()))
+        pinned = {
+            e.operation_id: PlannedOperation(
+                e.operation_id, e.work_order_id, e.work_centre_id, e.start, e.end, e.operator_id
+            )
+            for e in entries
+            if e.pinned
+        }
+        return replace(base, pinned=pinned)
+
+
+def _pairs(
+    plant_problem: PlantProblem, entries: Iterable[ScheduleEntry]
+) -> list[tuple[AssignmentDto, ScheduleEntry]]:
+    items = list(entries)
+    by_op = {e.operation_id: e for e in items}
+    return [
+        (a, by_op[plant_problem.problem.operation(a.ref).id])
+        for a in plant_problem.assignments(items)
+    ]
+
+
+def _window(origin: datetime, start: datetime, end: datetime) -> Window | None:
+    s = math.floor((start - origin).total_seconds() / 60)
+    e = math.ceil((end - origin).total_seconds() / 60)
+    s = max(s, 0)
+    return (s, e) if e > s else None
+
+
+def read_plant_problem(
+    uow: UnitOfWork,
+    *,
+    now: datetime,
+    name: str = "plant",
+    with_operators: bool = False,
+) -> PlantProblem:
+    """The open work of the plant as a problem starting at ``now``."""
+    conn = uow.conn
+    origin = now.replace(second=0, microsecond=0)
+    lines = {r.id: r.name for r in conn.execute(select(plant.lines.c.id, plant.lines.c.name))}
+    wc_t = plant.work_centres
+    centres = [
+        WorkCentreInfo(r.id, r.name, r.line_id, lines.get(r.line_id, r.line_id))
+        for r in conn.execute(
+            select(wc_t.c.id, wc_t.c.name, wc_t.c.line_id)
+            .where(wc_t.c.active.is_(True))
+            .order_by(wc_t.c.line_id, wc_t.c.id)
+        )
+    ]
+    machine_index = {c.id: i for i, c in enumerate(centres)}
+
+    unavailable: dict[str, list[tuple[Window, str]]] = {c.id: [] for c in centres}
+    cw = plant.calendar_windows
+    for r in conn.execute(select(cw).where(cw.c.end > origin).order_by(cw.c.start)):
+        win = _window(origin, r.start, r.end)
+        if win is not None and r.work_centre_id in unavailable:
+            unavailable[r.work_centre_id].append((win, str(r.kind)))
+
+    subs: dict[tuple[str, str], tuple[float, float]] = {}
+    st = plant.work_centre_substitutions
+    for r in conn.execute(select(st)):
+        subs[(r.work_centre_id, r.substitute_id)] = (float(r.time_factor), float(r.cost_factor))
+
+    orders = uow.repos.work_orders.list(
+        work.work_orders.c.status.notin_(
+            [WorkOrderStatus.COMPLETED.value, WorkOrderStatus.CANCELLED.value]
+        ),
+        order_by=[work.work_orders.c.due_date, work.work_orders.c.id],
+    )
+    ops_by_order: dict[str, list[tuple[str, int, str, int, str, tuple[str, ...], str | None]]] = {}
+    ot = work.operations
+    rows = conn.execute(
+        select(
+            ot.c.id,
+            ot.c.work_order_id,
+            ot.c.sequence,
+            ot.c.work_centre_id,
+            ot.c.duration_minutes,
+            ot.c.setup_family,
+            ot.c.alternatives,
+            ot.c.required_skill,
+        )
+        .where(ot.c.status.in_([s.value for s in OPEN_OPERATION]))
+        .order_by(ot.c.work_order_id, ot.c.sequence)
+    )
+    for r in rows:
+        ops_by_order.setdefault(r.work_order_id, []).append(
+            (
+                r.id,
+                r.sequence,
+                r.work_centre_id,
+                int(r.duration_minutes),
+                r.setup_family,
+                tuple(r.alternatives or ()),
+                r.required_skill,
+            )
+        )
+
+    jobs: list[JobDto] = []
+    infos: dict[str, WorkOrderInfo] = {}
+    op_index: dict[str, OpRef] = {}
+    for wo in orders:
+        steps = ops_by_order.get(wo.id)
+        if not steps:
+            continue
+        operations: list[OperationDto] = []
+        for op_id, _seq, wc, minutes, family, alternatives, skill in steps:
+            modes = _modes(wc, minutes, alternatives, machine_index, subs)
+            if not modes:
+                continue  # no active work centre can run it: it cannot be planned
+            op_index[op_id] = (len(jobs), len(operations))
+            operations.append(
+                OperationDto(
+                    modes=modes,
+                    id=op_id,
+                    family=family,
+                    skill=skill if with_operators else None,
+                )
+            )
+        if not operations:
+            continue
+        jobs.append(
+            JobDto(
+                operations=tuple(operations),
+                id=wo.id,
+                release=max(0, _minutes(origin, wo.release_date)) if wo.release_date else 0,
+                due=_minutes(origin, wo.due_date),
+                weight=wo.priority.weight,
+            )
+        )
+        infos[wo.id] = _info(wo)
+
+    job_index = {j.id: i for i, j in enumerate(jobs)}
+    links: list[LinkDto] = []
+    for d in uow.repos.dependencies.list():
+        if not d.mandatory or d.work_order_id not in job_index or d.predecessor_id not in job_index:
+            continue
+        pj, sj = job_index[d.predecessor_id], job_index[d.work_order_id]
+        p_last = len(jobs[pj].operations) - 1
+        s_last = len(jobs[sj].operations) - 1
+        before, after = {
+            DependencyType.FINISH_TO_START: ((pj, p_last), (sj, 0)),
+            DependencyType.START_TO_START: ((pj, 0), (sj, 0)),
+            DependencyType.FINISH_TO_FINISH: ((pj, p_last), (sj, s_last)),
+        }[d.kind]
+        links.append(LinkDto(before, after, d.kind, d.lag_minutes))
+
+    families = {op.family for j in jobs for op in j.operations if op.family}
+    setups = [
+        SetupDto(machine_index[r.work_centre_id], r.from_family, r.to_family, int(r.minutes))
+        for r in conn.execute(select(plant.setup_times))
+        if r.work_centre_id in machine_index
+        and r.from_family in families
+        and r.to_family in families
+        and r.minutes > 0
+    ]
+
+    operators: list[OperatorDto] = []
+    if with_operators:
+        operators = _operators(uow, origin)
+
+    machines = tuple(
+        MachineDto(
+            id=c.id,
+            line=c.line_id,
+            unavailable=tuple(w for w, _ in unavailable[c.id]),
+            kinds=tuple(k for _, k in unavailable[c.id]),
+        )
+        for c in centres
+    )
+    problem = ProblemDto(
+        name=name,
+        machines=machines,
+        jobs=tuple(jobs),
+        links=tuple(links),
+        setups=tuple(setups),
+        operators=tuple(operators),
+        now=0,
+        origin=origin,
+    )
+    return PlantProblem(problem, tuple(centres), infos, op_index, machine_index)
+
+
+def _minutes(origin: datetime, at: datetime) -> int:
+    return math.floor((at - origin).total_seconds() / 60)
+
+
+def _modes(
+    wc: str,
+    minutes: int,
+    alternatives: tuple[str, ...],
+    machine_index: dict[str, int],
+    subs: dict[tuple[str, str], tuple[float, float]],
+) -> tuple[ModeDto, ...]:
+    modes: list[ModeDto] = []
+    if wc in machine_index:
+        modes.append(ModeDto(machine_index[wc], max(1, minutes), 0))
+    for alt in alternatives:
+        if alt not in machine_index or alt == wc:
+            continue
+        time_factor, cost_factor = subs.get((wc, alt), (1.0, 1.0))
+        duration = max(1, math.ceil(minutes * time_factor))
+        cost = max(0, round(duration * cost_factor) - minutes)
+        modes.append(ModeDto(machine_index[alt], duration, cost))
+    return tuple(modes)
+
+
+def _info(wo: WorkOrder) -> WorkOrderInfo:
+    return WorkOrderInfo(
+        wo.id, wo.number, wo.product_name, wo.due_date, wo.priority.value, wo.status.value
+    )
+
+
+def _operators(uow: UnitOfWork, origin: datetime) -> list[OperatorDto]:
+    people_ops = uow.repos.operators.list(people.operators.c.active.is_(True))
+    shifts = {s.id: s for s in uow.repos.shifts.list()}
+    sa = people.shift_assignments
+    assignments = uow.repos.shift_assignments.list(
+        sa.c.day >= (origin - timedelta(days=1)).date(),
+        sa.c.day <= (origin + timedelta(days=SHIFT_DAYS)).date(),
+    )
+    plants = uow.repos.plants.list()
+    tz = ZoneInfo(plants[0].timezone) if plants else UTC
+    windows = shift_windows(
+        (a for a in assignments if a.status is not ShiftAssignmentStatus.ABSENT), shifts, tz
+    )
+    out: list[OperatorDto] = []
+    for person in people_ops:
+        spans = [_window(origin, s, e) for s, e in windows.get(person.id, [])]
+        out.append(
+            OperatorDto(
+                id=person.id,
+                skills=frozenset(s.skill_code for s in person.skills),
+                shifts=tuple(w for w in spans if w is not None),
+            )
+        )
+    return out
