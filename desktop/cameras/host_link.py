@@ -42,7 +42,8 @@ def default_factory(ctx: DesktopContext) -> HostFactory | None:
     except ImportError as exc:
         log.info("no camera host in this build (%s)", exc)
         return None
-    return lambda: CameraHost(ctx.app, ctx.actor)
+    # the wall shows every camera; cameras a live vision worker holds are recorded there only
+    return lambda: CameraHost(ctx.app, ctx.actor, defer_to_workers=True)
 
 
 class HostLink(QObject):

@@ -19,8 +19,9 @@ host's own supervisor thread, never in the caller's (the GUI thread may call eve
 Privacy: watching live video is a role permission (``Permission.VIEW_LIVE_VIDEO``). For an
 actor without it, ``latest`` holds a blank frame of the camera's size under the observation
 (counts and overlays, no picture). ``blur`` (or the site's policy) pixelates people in the
-shown frames and in alert snapshots. On a site where vision workers own the cameras, a
-desktop host should run with ``persist=False`` (workers already write the records).
+shown frames and in alert snapshots. On a site where vision workers own the cameras, the
+desktop's host runs with ``defer_to_workers``: it shows every camera but records only those no
+live worker holds, so no observation is written twice.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from domain.errors import NotFound
 from domain.events import ChangeEvent, Topic
 from services.bootstrap import App
 from services.vision.catalogue import CameraSetup, read_setups
+from services.vision.leases import cameras_held_by_workers
 from services.vision.models import load_shared_detector
 from services.vision.policy import POLICY_ID, VisionPolicy, read_policy
 from services.vision.recording import CameraRecording
@@ -55,6 +57,9 @@ __all__ = ["CameraHost", "CameraRuntime"]
 Listener = Callable[[], None]
 
 
+OWNERS_EVERY_S = 5.0  # how often a deferring host re-reads the workers' leases
+
+
 class CameraHost:
     def __init__(
         self,
@@ -71,10 +76,15 @@ class CameraHost:
         store_settings: StoreSettings | None = None,
         retry_s: float = 5.0,
         max_retry_s: float = 60.0,
+        defer_to_workers: bool = False,
     ) -> None:
         """``detector``: an already loaded model to share (else ``model_path`` or the bundled
         one is loaded in the supervisor thread); ``camera_ids``: host only these cameras
-        (see :meth:`set_camera_ids`), else every camera that is not inactive."""
+        (see :meth:`set_camera_ids`), else every camera that is not inactive;
+        ``defer_to_workers``: record only cameras no live vision worker holds (a desktop's
+        host: it shows every camera, the workers record theirs; checked every
+        ``OWNERS_EVERY_S``, a camera whose owner changes is restarted with or without its
+        recording)."""
         self.app = app
         self.actor = actor
         self.model_path = model_path
@@ -106,6 +116,9 @@ class CameraHost:
         self._thread: threading.Thread | None = None
         self._listeners: list[Listener] = []
         self._error: str | None = None
+        self.defer_to_workers = defer_to_workers
+        self._worker_cameras: frozenset[str] = frozenset()
+        self._owners_due = 0.0
 
     # -- the API ---------------------------------------------------------------------------
 
@@ -296,9 +309,27 @@ class CameraHost:
             if pipe is not None:
                 pipe.blur = self.blur
 
+    def _refresh_worker_cameras(self) -> bool:
+        """Re-read which cameras live workers hold (when deferring); True if that changed."""
+        if not self.defer_to_workers or self.store is None:
+            return False
+        self._owners_due = time.monotonic() + OWNERS_EVERY_S
+        try:
+            held = cameras_held_by_workers(self.app)
+        except Exception:  # database down: keep the last known owners
+            log.debug("camera host: worker leases not read", exc_info=True)
+            return False
+        changed = held != self._worker_cameras
+        self._worker_cameras = held
+        return changed
+
+    def _records(self, camera_id: str) -> bool:
+        return self.store is not None and camera_id not in self._worker_cameras
+
     def _reload(self) -> bool:
         with self._cond:
             wanted = None if self._wanted is None else list(self._wanted)
+        self._refresh_worker_cameras()
         try:
             setups = read_setups(self.app.engine, wanted)
         except Exception as exc:  # noqa: BLE001 (database down: keep running what runs)
@@ -368,7 +399,7 @@ class CameraHost:
             analyzer = build_analyzer(
                 cam.id, zones, detector=self.detector, settings=self.analyzer_settings
             )
-            if self.store is not None:
+            if self.store is not None and self._records(cam.id):
                 recording = self.store.open_camera(cam, zones, health=rt.health)
             pipeline = LivePipeline(
                 analyzer,
@@ -417,6 +448,18 @@ class CameraHost:
             runtimes = list(self._runtimes.values())
         changed = False
         now = time.monotonic()
+        if self.defer_to_workers and now >= self._owners_due and self._refresh_worker_cameras():
+            for rt in runtimes:
+                with rt._lock:
+                    pipe, rec = rt._pipeline, rt._recording
+                if pipe is not None and (rec is not None) != self._records(rt.camera.id):
+                    log.info(
+                        "camera %s: %s", rt.camera.id,
+                        "a vision worker records it now" if rec is not None else "recording here",
+                    )  # fmt: skip
+                    self._stop_runtime(rt)
+                    self._start_runtime(rt)
+                    changed = True
         for rt in runtimes:
             with rt._lock:
                 pipe, error, due = rt._pipeline, rt._error, rt._next_retry

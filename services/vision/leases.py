@@ -225,3 +225,17 @@ def camera_owners(app: App) -> dict[str, tuple[str | None, datetime | None]]:
             select(cameras.c.id, cameras.c.worker_id, cameras.c.last_seen_at).order_by(cameras.c.id)
         ).all()
     return {r.id: (r.worker_id, as_utc(r.last_seen_at) if r.last_seen_at else None) for r in rows}
+
+
+def cameras_held_by_workers(app: App, ttl_s: float | None = None) -> frozenset[str]:
+    """Cameras a live vision worker owns now (lease renewed within ``ttl_s``, judged on the
+    database server's clock): a desktop's camera host shows them without recording them."""
+    with app.engine.connect().execution_options(read_only=True) as conn:
+        now = db_now(conn)
+        rows = conn.execute(
+            select(cameras.c.id, cameras.c.last_seen_at).where(cameras.c.worker_id.is_not(None))
+        ).all()
+    expiry = now - timedelta(seconds=LeaseSettings().ttl_s if ttl_s is None else ttl_s)
+    return frozenset(
+        r.id for r in rows if r.last_seen_at is not None and as_utc(r.last_seen_at) >= expiry
+    )

@@ -6,13 +6,19 @@ import threading
 import time
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from domain.auth import Actor, Role
 from domain.model.vision import Camera, CameraStatus
 from services.persistence.tables.system import settings
 from services.persistence.tables.vision import cameras, work_sessions
-from services.vision.leases import CameraLeases, LeaseSettings, camera_owners
+from services.vision.leases import (
+    CameraLeases,
+    LeaseSettings,
+    camera_owners,
+    cameras_held_by_workers,
+    db_now,
+)
 from services.vision.store import StoreSettings
 from services.vision.worker import VisionWorker
 from tests.services.vision.conftest import (
@@ -21,6 +27,7 @@ from tests.services.vision.conftest import (
     add_camera,
     demo_zones,
     empty_zone,
+    run_clip_once,
     wait_until,
 )
 from vision.analyzer import AnalyzerSettings
@@ -99,6 +106,32 @@ def test_leases_leave_the_camera_version_alone_and_skip_inactive_cameras(
         assert cam.version == 1, "heartbeats are not edits: a person's edit does not go stale"
         assert cam.worker_id == "w"
         assert cam.last_seen_at is not None
+
+
+def test_cameras_held_by_live_workers(vision_app: Any) -> None:
+    add_cameras(vision_app, 3)
+    assert cameras_held_by_workers(vision_app) == frozenset()
+    lease = CameraLeases(
+        vision_app, SYSTEM, "w", LeaseSettings(ttl_s=1.0, heartbeat_s=0.2, max_cameras=2)
+    )
+    lease.renew()
+    assert cameras_held_by_workers(vision_app, ttl_s=1.0) == {"CAM-1", "CAM-2"}
+    time.sleep(1.2)  # the worker stops renewing: its cameras are nobody's
+    assert cameras_held_by_workers(vision_app, ttl_s=1.0) == frozenset()
+
+
+def test_a_desktop_host_does_not_record_a_camera_a_worker_holds(
+    vision_app: Any, make_host: Any
+) -> None:
+    add_camera(vision_app, "CAM-W", demo_zones("CAM-W"))
+    with vision_app.engine.begin() as conn:  # a live worker's lease, renewed just now
+        now = db_now(conn)
+        conn.execute(update(cameras).values(worker_id="worker-x", last_seen_at=now))
+    host = make_host(vision_app, defer_to_workers=True)
+    run_clip_once(host, ["CAM-W"])
+    assert host.camera("CAM-W").health().frames_analysed > 0, "shown on the wall all the same"
+    with vision_app.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(work_sessions)).scalar_one() == 0
 
 
 def test_a_racing_take_has_one_winner(vision_app: Any) -> None:
