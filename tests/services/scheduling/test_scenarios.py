@@ -61,7 +61,7 @@ def test_the_plant_becomes_a_problem_with_ids_that_map_back(app: Any) -> None:
     assert problem.origin == NOW
     assert problem.now == 0
     assert len(problem.machines) == _count(app, plant_t.work_centres)
-    lines = [m.line for m in problem.machines]
+    lines = [m.line or "" for m in problem.machines]
     assert lines == sorted(lines)  # rows grouped by line
     for op_id, ref in pp.op_index.items():
         assert problem.operation(ref).id == op_id
