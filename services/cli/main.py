@@ -29,6 +29,7 @@ FEATURES: tuple[str, ...] = (
     "services.vision_cli",
     "services.analytics.cli",
     "services.allocation.cli",
+    "services.alerts.cli",
     "services.simulation.cli",
     "services.imports.cli",
     "services.operations.cli",
