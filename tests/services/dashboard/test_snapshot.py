@@ -17,12 +17,6 @@ from services.persistence.tables import people, plant, system
 from tests.conftest import NOW
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def demo_url(request: pytest.FixtureRequest) -> str:
-    name = "demo_sqlite_url" if request.param == "sqlite" else "demo_pg_url"
-    return str(request.getfixturevalue(name))
-
-
 def _scalar(app: Any, stmt: Any) -> Any:
     with app.engine.connect() as conn:
         return conn.execute(stmt).scalar_one()
