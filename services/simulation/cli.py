@@ -1,0 +1,137 @@
+"""``takt simulate``: stream a live plant into the configured database (the demo plant).
+
+    takt simulate [--speed N] [--duration S] [--seed K] [--faults drift,breakdown,late] [--tick S]
+
+Ctrl+C stops it cleanly (the step being written is rolled back) and prints the summary.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from domain.auth import Actor, Permission
+from domain.errors import NotFound, ValidationError
+from services.bootstrap import App
+from services.cli.common import CliError, emit, positive_float, positive_int
+
+
+def _faults(value: str) -> frozenset[str]:
+    from services.simulation.faults import parse_faults
+
+    try:
+        return frozenset(f.value for f in parse_faults(value))
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser(
+        "simulate",
+        parents=[parents],
+        help="stream live machine metrics, status changes, order progress and attendance",
+        description=(
+            "Simulate the plant in the configured database: machine metrics (utilisation, cycle "
+            "time, temperature, vibration, power, units, quality), machine status changes, "
+            "work-order progress and attendance, written every --tick seconds and announced "
+            "to every seat. --speed is simulated seconds per real second. Faults: a machine "
+            "drifting towards failure (temperature and vibration rise, then it breaks down), "
+            "a breakdown, a late order. The same --seed gives the same plant. Ctrl+C stops "
+            "it with a summary."
+        ),
+    )
+    p.add_argument(
+        "--speed",
+        type=positive_float,
+        default=60.0,
+        help="simulated seconds per real second (default 60: a minute a second)",
+    )
+    p.add_argument(
+        "--duration",
+        type=positive_float,
+        default=None,
+        metavar="S",
+        help="stop after S real seconds (default: run until Ctrl+C)",
+    )
+    p.add_argument("--seed", type=positive_int, default=7, help="random seed (default 7)")
+    p.add_argument(
+        "--faults",
+        type=_faults,
+        default=None,
+        help="faults to inject: drift,breakdown,late (default all; 'none' for none)",
+    )
+    p.add_argument(
+        "--tick", type=positive_float, default=1.0, metavar="S", help="real seconds per step"
+    )
+    p.add_argument(
+        "--user", default=None, help="run as this administrator (default: TAKT_USER or admin)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(handler=_simulate)
+
+
+def _actor(app: App, name: str | None) -> Actor:
+    user = name or app.config.user
+    try:
+        actor = app.actor(user, source="simulator")
+    except NotFound:
+        raise CliError(f"there is no active user {user!r}: pass --user an administrator") from None
+    if not actor.can(Permission.OPERATE_SYSTEM):
+        raise CliError(f"{user} is {actor.role.value}: the simulator needs an administrator")
+    return actor
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from services.cli.context import open_app
+    from services.demo.loader import is_empty
+    from services.simulation.faults import ALL_FAULTS, FaultKind
+    from services.simulation.model import StepResult
+    from services.simulation.runner import Simulation, SimulationSettings
+    from services.simulation.writer import WriteCounts
+
+    faults = ALL_FAULTS if args.faults is None else frozenset(FaultKind(f) for f in args.faults)
+    settings = SimulationSettings(
+        speed=args.speed,
+        tick_s=args.tick,
+        duration_s=args.duration,
+        seed=args.seed,
+        faults=faults,
+    )
+    every = max(1, round(10 / args.tick))  # a progress line about every 10 real seconds
+    steps = 0
+
+    def progress(result: StepResult, counts: WriteCounts) -> None:
+        nonlocal steps
+        steps += 1
+        if args.quiet or args.json or steps % every:
+            return
+        sys.stderr.write(
+            f"  {result.at:%Y-%m-%d %H:%M} metrics {counts.metrics:>7,}  status changes "
+            f"{counts.status_changes:>4}  orders done {counts.orders_completed:>3}  "
+            f"late {counts.orders_late:>3}\n"
+        )
+
+    with open_app(args) as app:
+        if is_empty(app):
+            raise CliError("the database holds no plant: load one first with `takt demo`")
+        actor = _actor(app, args.user)
+        sim = Simulation(app, actor, settings)
+        if not args.quiet and not args.json:
+            until = f"for {args.duration:g} s" if args.duration else "until Ctrl+C"
+            sys.stderr.write(
+                f"simulating {len(sim.state.machines)} machines, {len(sim.state.orders)} open "
+                f"orders at {args.speed:g}x {until} (seed {args.seed})\n"
+            )
+        summary = sim.run(on_step=progress)
+    payload = summary.as_dict()
+    lines = [
+        f"simulated {summary.started:%Y-%m-%d %H:%M} .. {summary.ended:%Y-%m-%d %H:%M} in "
+        f"{summary.steps} steps ({summary.real_seconds:.1f} s)"
+        + (", stopped by Ctrl+C" if summary.interrupted else ""),
+        f"metrics {payload['metrics']}, status changes {payload['status_changes']}, orders "
+        f"started {payload['orders_started']}, completed {payload['orders_completed']}, "
+        f"late {payload['orders_late']}, attendance records {payload['attendance']}",
+    ]
+    lines += [f"fault: {f}" for f in summary.faults]
+    emit(args, payload, "\n".join(lines))
+    return 0
