@@ -317,13 +317,21 @@ class AlertService:
             self._lock_refresh(uow)
             now: datetime = uow.now
             conditions = plant_conditions(uow.conn, now, self.settings)
-            report = self.apply(uow, conditions)
+            report = self.apply(uow, conditions, complete_types=COMPLETE_TYPES)
             uow.commit()
             return report
 
-    def apply(self, uow: UnitOfWork, conditions: Sequence[Condition]) -> RefreshReport:
+    def apply(
+        self,
+        uow: UnitOfWork,
+        conditions: Sequence[Condition],
+        *,
+        complete_types: frozenset[AlertType] = frozenset(),
+    ) -> RefreshReport:
         """Feed ``conditions`` (the verdicts of this moment) to the engine inside ``uow``
-        (no commit): the core of :meth:`refresh`, also for callers with their own verdicts."""
+        (no commit): the core of :meth:`refresh`, also for callers with their own verdicts.
+        ``conditions`` covers every subject of ``complete_types``: an open alert of those types
+        without a verdict is about something gone, and clears."""
         now: datetime = uow.now
         report = RefreshReport(at=now, conditions=len(conditions))
         alerts = self._open_alerts(uow)
@@ -334,7 +342,7 @@ class AlertService:
         seen = {c.key for c in conditions}
         verdicts = list(conditions)
         for a in alerts:  # the subject is gone (machine removed, order closed): it cleared
-            if a.alert_type in COMPLETE_TYPES and a.dedup_key not in seen:
+            if a.alert_type in complete_types and a.dedup_key not in seen:
                 prefix = f"{a.alert_type.value}:"
                 if a.dedup_key.startswith(prefix):
                     subject = a.dedup_key[len(prefix) :]
