@@ -222,7 +222,7 @@ class RosterSnapshot:
             elif ch.after == OFF and not old.locked:
                 cells.pop((ch.operator_id, d), None)
             else:
-                cells[(ch.operator_id, d)] = replace(old, shift=ch.after)
+                cells[(ch.operator_id, d)] = replace(old, shift=ch.after, absent=False)
         return replace(self, cells=cells)
 
     # -- the solver's problem ----------------------------------------------------------------

@@ -1,0 +1,1 @@
+"""The shift roster view: operators by days, cover rows, edits checked against the rules."""
