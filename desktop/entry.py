@@ -49,7 +49,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         from desktop.self_test import run_self_test
 
         sys.exit(run_self_test(args[1:]))
-    sys.exit(run_cli(args, extra=[_register_run]))
+    from desktop.dashboard.cli import register as register_report
+
+    sys.exit(run_cli(args, extra=[_register_run, register_report]))
 
 
 def gui_main() -> None:

@@ -127,4 +127,7 @@ def write_handover_pdf(report: HandoverReport, path: str | Path) -> Path:
     doc = QTextDocument()
     doc.setHtml(handover_html(report))
     doc.print_(writer)
+    del writer  # closes the file
+    if not target.is_file() or target.stat().st_size == 0:
+        raise OSError(f"could not write {target}")
     return target
