@@ -45,12 +45,28 @@ def register(
     rf.add_argument(
         "--escalate-after",
         type=positive_int,
-        default=15,
+        default=None,
         metavar="MINUTES",
-        help="escalate alerts nobody took on after this many minutes (default 15)",
+        help="escalate alerts nobody took on after this many minutes (default: the site's policy)",
     )
-    rf.add_argument("--no-escalation", action="store_true", help="never escalate")
+    rf.add_argument("--no-escalation", action="store_true", help="never escalate (this run)")
     rf.set_defaults(handler=_refresh)
+
+    pol = al_sub.add_parser(
+        "policy",
+        parents=[parents, user],
+        help="show or set the site's alert policy (escalation delay, flap window)",
+    )
+    pol.add_argument("--escalate-after", type=positive_int, default=None, metavar="MINUTES")
+    pol.add_argument("--no-escalation", action="store_true", help="never escalate")
+    pol.add_argument(
+        "--flap-window",
+        type=int,
+        default=None,
+        metavar="MINUTES",
+        help="a condition back within this window is the same alert (default 10)",
+    )
+    pol.set_defaults(handler=_policy)
 
     for name, helptext in (
         ("ack", "acknowledge an alert"),
@@ -139,9 +155,9 @@ def _refresh(args: argparse.Namespace) -> int:
 
     with open_app(args) as app:
         actor = _actor(app, args)
-        service = AlertService(app).with_escalation(
-            None if args.no_escalation else args.escalate_after
-        )
+        service = AlertService(app)
+        if args.no_escalation or args.escalate_after is not None:
+            service = service.with_escalation(None if args.no_escalation else args.escalate_after)
         report = service.refresh(actor)
     payload = {
         "at": report.at,
@@ -162,6 +178,37 @@ def _refresh(args: argparse.Namespace) -> int:
         f"{len(report.repeated)} repeated, {len(report.cleared)} cleared, "
         f"{len(report.resolved)} resolved, {len(report.escalated)} escalated, "
         f"{len(report.woken)} woken, {len(report.suppressed)} suppressed (flapping)",
+    )
+    return 0
+
+
+def _policy(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from services.alerts.policy import policy_to_setting
+    from services.alerts.service import AlertService
+
+    with open_app(args) as app:
+        service = AlertService(app)
+        policy = service.site_policy()
+        changes: dict[str, Any] = {}
+        if args.no_escalation:
+            changes["escalate_after"] = None
+        elif args.escalate_after is not None:
+            changes["escalate_after"] = timedelta(minutes=args.escalate_after)
+        if args.flap_window is not None:
+            if args.flap_window < 0:
+                raise CliError("--flap-window cannot be negative")
+            changes["flap_window"] = timedelta(minutes=args.flap_window)
+        if changes:
+            policy = service.save_site_policy(_actor(app, args), replace(policy, **changes))
+    payload = policy_to_setting(policy)
+    escalate = payload["escalate_after_minutes"]
+    emit(
+        args,
+        payload,
+        f"escalate after: {'never' if escalate is None else f'{escalate:g} min'}; "
+        f"flap window: {payload['flap_window_minutes']:g} min",
     )
     return 0
 

@@ -20,6 +20,11 @@ escalation clock restarts there). After a person resolves an alert, the same key
 nothing new for ``flap_window`` (flapping). Escalation (one severity up, once) applies to
 alerts still ``new`` after the policy's delay.
 
+The escalation delay and the flap window come from the site's policy (``settings`` table,
+``takt alerts policy``) unless the service is given one. The engine's debounce
+(``raise_after_by_type``) is not applied across runs: a refresh raises on the first run that
+sees the condition.
+
 Rows are written only when something a person would notice changed (raised, repeated, worse,
 cleared, resolved, escalated, woken), so the rules running every minute never make a person's
 acknowledgement stale.
@@ -48,6 +53,12 @@ from domain.rules.alerting import (
     Condition,
 )
 from services.alerts.conditions import COMPLETE_TYPES, RuleSettings, plant_conditions
+from services.alerts.policy import (
+    POLICY_KEY,
+    policy_to_setting,
+    read_site_policy,
+    write_site_policy,
+)
 from services.bootstrap import App
 from services.persistence.repositories import ALERT, Repositories
 from services.persistence.tables.system import alerts as alerts_table
@@ -150,13 +161,33 @@ class AlertService:
         settings: RuleSettings | None = None,
     ) -> None:
         self.app = app
-        self.policy = policy or AlertPolicy()
+        self.policy = policy  # None: the site's policy (settings table), read on each run
         self.settings = settings or RuleSettings()
 
     def with_escalation(self, minutes: float | None) -> AlertService:
-        """The same service escalating after ``minutes`` (None: never)."""
+        """The same service escalating after ``minutes`` (None: never), whatever the site's
+        policy says."""
         after = None if minutes is None else timedelta(minutes=minutes)
-        return AlertService(self.app, replace(self.policy, escalate_after=after), self.settings)
+        base = self.policy or self.site_policy()
+        return AlertService(self.app, replace(base, escalate_after=after), self.settings)
+
+    def _policy_in(self, conn: Connection) -> AlertPolicy:
+        return self.policy if self.policy is not None else read_site_policy(conn)
+
+    def site_policy(self) -> AlertPolicy:
+        with self._read() as conn:
+            return read_site_policy(conn)
+
+    def save_site_policy(self, actor: Actor, policy: AlertPolicy) -> AlertPolicy:
+        """Store the policy every seat's rules follow (administrators)."""
+        actor.require(Permission.OPERATE_SYSTEM)
+        with self.app.uow(actor) as uow:
+            before = policy_to_setting(read_site_policy(uow.conn))
+            write_site_policy(uow.conn, policy, by=actor.user, at=uow.now)
+            uow.audit("settings.update", "setting", POLICY_KEY, before, policy_to_setting(policy))
+            uow.record(Change(Topic.SYSTEM, "settings_changed", (POLICY_KEY,)))
+            uow.commit()
+        return policy
 
     # -- reading ---------------------------------------------------------------------------
     def _read(self) -> Connection:
@@ -301,11 +332,12 @@ class AlertService:
         actor.require(Permission.ACKNOWLEDGE_ALERTS)
         with self.app.uow(actor, request_id=request_id) as uow:
             self._lock_refresh(uow)
+            policy = self._policy_in(uow.conn)
             alerts = self._open_alerts(uow)
             report = RefreshReport(at=uow.now)
             changed: Changed = {}
             self._wake(uow, alerts, report, changed)
-            self._escalate(uow, alerts, report, changed)
+            self._escalate(uow, policy, alerts, report, changed)
             self._write(uow, changed)
             uow.commit()
             return [changed[i][0] for i in report.escalated]
@@ -333,6 +365,7 @@ class AlertService:
         ``conditions`` covers every subject of ``complete_types``: an open alert of those types
         without a verdict is about something gone, and clears."""
         now: datetime = uow.now
+        policy = self._policy_in(uow.conn)
         report = RefreshReport(at=now, conditions=len(conditions))
         alerts = self._open_alerts(uow)
         by_key = {a.dedup_key: a for a in alerts}
@@ -348,7 +381,12 @@ class AlertService:
                     subject = a.dedup_key[len(prefix) :]
                     verdicts.append(Condition(a.alert_type, subject, False, now))
 
-        engine = AlertEngine(replace(self.policy, escalate_after=None), alerts)
+        # the engine decides raise / repeat / worse / cleared; time-driven changes, debounce
+        # and escalation are this service's (the engine's memory does not outlive a run)
+        engine = AlertEngine(
+            replace(policy, escalate_after=None, escalate_after_by_type={}, raise_after_by_type={}),
+            alerts,
+        )
         for cond in verdicts:
             alert = by_key.get(cond.key)
             if alert is None or not cond.active:
@@ -359,7 +397,7 @@ class AlertService:
                 self._mark(changed, alert, report.repeated, "repeated")
         actions = engine.observe(verdicts)
         raised = [a for a in actions if a.kind is ActionKind.RAISED]
-        suppressed = self._recently_resolved(uow, [a.key for a in raised], now)
+        suppressed = self._recently_resolved(uow, policy, [a.key for a in raised], now)
         for action in actions:
             alert = action.alert
             if action.kind is ActionKind.RAISED:
@@ -373,10 +411,10 @@ class AlertService:
             elif action.kind is ActionKind.SEVERITY_RAISED:
                 self._mark(changed, alert, report.severity_raised, "severity_raised")
             elif action.kind is ActionKind.CLEARED:
-                self._cleared(alert, now, report, changed)
+                self._cleared(policy, alert, now, report, changed)
             elif action.kind is ActionKind.REPEATED:
                 self._mark(changed, alert, report.repeated, "repeated")
-        self._escalate(uow, alerts, report, changed)
+        self._escalate(uow, policy, alerts, report, changed)
         self._write(uow, changed)
         return report
 
@@ -393,7 +431,9 @@ class AlertService:
             stmt = stmt.with_for_update()
         return [ALERT.from_row(r) for r in uow.conn.execute(stmt).mappings()]
 
-    def _recently_resolved(self, uow: UnitOfWork, keys: Iterable[str], now: datetime) -> set[str]:
+    def _recently_resolved(
+        self, uow: UnitOfWork, policy: AlertPolicy, keys: Iterable[str], now: datetime
+    ) -> set[str]:
         wanted = sorted(set(keys))
         if not wanted:
             return set()
@@ -402,7 +442,7 @@ class AlertService:
             select(t.c.dedup_key).where(
                 t.c.dedup_key.in_(wanted),
                 t.c.state == AlertState.RESOLVED.value,
-                t.c.resolved_at >= now - self.policy.flap_window,
+                t.c.resolved_at >= now - policy.flap_window,
             )
         ).all()
         return {r.dedup_key for r in rows}
@@ -417,13 +457,18 @@ class AlertService:
             bucket.append(alert.id)
 
     def _cleared(
-        self, alert: Alert, now: datetime, report: RefreshReport, changed: Changed
+        self,
+        policy: AlertPolicy,
+        alert: Alert,
+        now: datetime,
+        report: RefreshReport,
+        changed: Changed,
     ) -> None:
         since = _parse_time(alert.context.get("cleared_at"))
         if since is None:
             alert.context["cleared_at"] = now.isoformat()
             self._mark(changed, alert, report.cleared, "cleared")
-        elif self.policy.auto_resolve and now - since >= self.policy.flap_window:
+        elif policy.auto_resolve and now - since >= policy.flap_window:
             alert.resolve(SYSTEM_USER, now, "condition cleared")
             self._mark(changed, alert, report.resolved, "resolved")
 
@@ -443,13 +488,14 @@ class AlertService:
     def _escalate(
         self,
         uow: UnitOfWork,
+        policy: AlertPolicy,
         alerts: list[Alert],
         report: RefreshReport,
         changed: Changed,
     ) -> None:
         now: datetime = uow.now
         for a in alerts:
-            delay = self.policy.escalation_delay(a.alert_type)
+            delay = policy.escalation_delay(a.alert_type)
             if delay is None or a.state is not AlertState.NEW or a.escalated_at is not None:
                 continue
             if "cleared_at" in a.context:

@@ -406,3 +406,19 @@ def test_an_acknowledgement_on_one_seat_reaches_another(
     # seat B still holds the version it read before: its acknowledgement is stale
     with pytest.raises(ConcurrentEdit):
         service_b.acknowledge(seat_b.actor(), alert.id or 0, alert.version, "me too")
+
+
+def test_the_site_policy_sets_the_escalation_delay_for_every_seat(
+    app: Any, clock: FixedClock
+) -> None:
+    seat = AlertService(app)  # follows the site's policy, read on each run
+    assert seat.site_policy().escalate_after == timedelta(minutes=15)
+    with pytest.raises(PermissionDenied):
+        seat.save_site_policy(LEAD, AlertPolicy(escalate_after=timedelta(minutes=5)))
+    seat.save_site_policy(ADMIN, AlertPolicy(escalate_after=timedelta(minutes=5)))
+    seat.refresh(ADMIN)
+    clock.advance(minutes=6)
+    report = seat.refresh(ADMIN)
+    assert len(report.escalated) == len(EXPECTED_KEYS)
+    seat.save_site_policy(ADMIN, AlertPolicy(escalate_after=None))
+    assert AlertService(app).site_policy().escalate_after is None

@@ -59,3 +59,14 @@ def test_list_refresh_and_acknowledge(
     # a viewer may not
     assert run(["alerts", "resolve", str(breakdown["id"]), *db, "--user", "viewer"]) == 2
     assert "may not acknowledge alerts" in capsys.readouterr().err
+
+
+def test_policy(demo_sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    db = ["--database-url", demo_sqlite_url]
+    shown = _json(capsys, ["alerts", "policy", *db])
+    assert shown["escalate_after_minutes"] == 15
+    saved = _json(capsys, ["alerts", "policy", *db, "--escalate-after", "30", "--user", "admin"])
+    assert saved["escalate_after_minutes"] == 30
+    assert _json(capsys, ["alerts", "policy", *db])["escalate_after_minutes"] == 30
+    assert run(["alerts", "policy", *db, "--no-escalation", "--user", "super"]) == 2
+    assert "may not operate system" in capsys.readouterr().err
