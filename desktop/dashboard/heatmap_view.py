@@ -8,6 +8,8 @@ from PySide6.QtWidgets import QWidget
 
 from services.dashboard.dtos import Heatmap
 
+MAX_ROW_LABELS = 40
+
 
 class HeatmapView(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -31,7 +33,9 @@ class HeatmapView(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no ty
         self.image.setImage(data, levels=(0.0, 1.0), autoLevels=False)
         self.image.setRect(0, 0, data.shape[1], data.shape[0])
         left = self.getAxis("left")
-        left.setTicks([[(i + 0.5, name) for i, (_, name) in enumerate(heat.machines)]])
+        every = max(1, rows // MAX_ROW_LABELS)
+        names = [(i + 0.5, name) for i, (_, name) in enumerate(heat.machines)]
+        left.setTicks([names[::every]])
         step = max(1, cols // 12)
         bottom = self.getAxis("bottom")
         labels = [

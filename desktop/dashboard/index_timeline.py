@@ -22,7 +22,8 @@ def _colour(productivity: float | None) -> str:
 
 class IndexTimeline(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem()})
+        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
+        self.setLabel("bottom", "UTC")
         self.setObjectName("index_timeline")
         self.getPlotItem().invertY(True)
         self.setLabel("left", "index")

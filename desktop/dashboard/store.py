@@ -3,13 +3,15 @@ latest snapshot, read on the runner's query pool (never on the GUI thread).
 
 One read at a time: a request that comes while a read runs is remembered and made once the read
 returns, so a slow read never overwrites a newer one. Change events from other seats (and this
-one) ask for a refresh at most once per ``throttle_ms``; a timer refreshes every minute so the
-window follows the clock when nothing changes.
+one) ask for a refresh at most once per ``throttle_ms``, or per four read times when reads are
+slow (a busy simulator must not keep a seat reading all the time); a timer refreshes every
+minute so the window follows the clock when nothing changes.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
@@ -63,6 +65,9 @@ class DashboardStore(QObject):
         self.reads = 0  # finished reads (tests and the status line)
         self._reading = False
         self._again = False
+        self._started = 0.0
+        self.throttle_ms = throttle_ms
+        self.last_read_s = 0.0
         self._throttle = QTimer(self)
         self._throttle.setSingleShot(True)
         self._throttle.setInterval(throttle_ms)
@@ -95,6 +100,7 @@ class DashboardStore(QObject):
             self._again = True
             return
         self._reading = True
+        self._started = time.monotonic()
         self.loading_changed.emit(True)
         q = self.query
         job = self.ctx.runner.query(
@@ -110,6 +116,7 @@ class DashboardStore(QObject):
         job.on_success(self._apply).on_failure(self._failed).on_finished(self._read_done)
 
     def _apply(self, snap: DashboardSnapshot) -> None:
+        self.last_read_s = time.monotonic() - self._started
         self.snapshot = snap
         self.reads += 1
         self.snapshot_changed.emit(snap)
@@ -126,4 +133,4 @@ class DashboardStore(QObject):
 
     def _on_hub_changed(self, events: list[ChangeEvent]) -> None:
         if any(e.topic not in IGNORED_TOPICS for e in events) and not self._throttle.isActive():
-            self._throttle.start()
+            self._throttle.start(max(self.throttle_ms, int(4_000 * self.last_read_s)))
