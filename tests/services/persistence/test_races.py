@@ -168,14 +168,15 @@ def test_outbox_sequence_follows_commit_order_under_load(pg_url: str, make_app: 
 
     def reader() -> None:
         last = 0
-        while not stop.is_set() or last < 160:
-            batch = events_after(app.engine, last)
+        while True:
+            writers_done = stop.is_set()  # read before the query: a query that began before
+            batch = events_after(app.engine, last)  # the last commit may miss it
             for e in batch:
                 if e.seq != last + 1:
                     problems.append(f"saw {e.seq} after {last}")
                 last = e.seq
                 seen.append(e.seq)
-            if stop.is_set() and not batch:
+            if writers_done and not batch:
                 break
 
     def writer(i: int) -> None:
