@@ -422,3 +422,27 @@ def test_the_site_policy_sets_the_escalation_delay_for_every_seat(
     assert len(report.escalated) == len(EXPECTED_KEYS)
     seat.save_site_policy(ADMIN, AlertPolicy(escalate_after=None))
     assert AlertService(app).site_policy().escalate_after is None
+
+
+@pytest.mark.postgres
+def test_concurrent_refreshes_raise_each_alert_once(pg_url: str, make_app: Any) -> None:
+    seats = [make_app(pg_url, seat=f"seat-{i}") for i in range(3)]
+    seed_alert_plant(seats[0])
+    errors: list[BaseException] = []
+    start = threading.Barrier(len(seats))
+
+    def run(app: Any) -> None:
+        try:
+            start.wait()
+            AlertService(app).refresh(ADMIN)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(a,)) for a in seats]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == []
+    keys = [a.dedup_key for a in AlertService(seats[0]).list_alerts(ALL)]
+    assert sorted(keys) == sorted(EXPECTED_KEYS)
