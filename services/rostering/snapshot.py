@@ -82,6 +82,7 @@ class RosterSnapshot:
     cover_note: str = ""  # where the cover requirements come from
     first_open_day: int = 0  # days before this index are in the past (frozen)
     lines: Mapping[str, str] = field(default_factory=dict)  # line id -> name
+    previous: Mapping[str, str] = field(default_factory=dict)  # operator -> shift the day before
 
     # -- reading ---------------------------------------------------------------------------
     def date_of(self, day: int) -> date:
@@ -188,6 +189,7 @@ class RosterSnapshot:
         after = self.with_changes(todo)
         kinds = self.shift_kinds()
         for operator_id in dict.fromkeys(ch.operator_id for ch in todo):
+            out += self._rest_after_previous(operator_id, after.line(operator_id)[0])
             out += violations_introduced(
                 operator_id,
                 self.line(operator_id),
@@ -197,6 +199,23 @@ class RosterSnapshot:
                 self.start.weekday(),
             )
         return out
+
+    def _rest_after_previous(self, operator_id: str, first: str) -> list[Violation]:
+        """The minimum rest between the day before the range and its first day."""
+        prev = self.previous.get(operator_id, OFF)
+        kinds = self.shift_kinds()
+        if first == OFF or first == self.line(operator_id)[0] or prev not in kinds:
+            return []
+        if first not in kinds[prev].forbidden_next:
+            return []
+        return [
+            Violation(
+                "roster.forbidden_succession",
+                f"{operator_id}: shift {first} on {self.start:%a %d %b} may not follow shift "
+                f"{prev} the day before (not enough rest)",
+                {"staff_id": operator_id, "day": 0, "shift": first, "previous": prev},
+            )
+        ]
 
     def changed_from(self, before: RosterDto, after: RosterDto) -> list[CellChange]:
         """The edits that turn roster ``before`` into ``after`` (day by day, operator by

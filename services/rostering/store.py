@@ -131,6 +131,16 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         key = (op, (day - start).days)
         if op in known and start <= day < end and key not in cells:
             cells[key] = CellDto(OFF, locked=True)
+    eve = start - timedelta(days=1)
+    previous = {
+        str(r.operator_id): str(r.shift_id)
+        for r in conn.execute(
+            select(t.c.operator_id, t.c.shift_id).where(
+                t.c.day == eve, t.c.status != ShiftAssignmentStatus.ABSENT.value
+            )
+        )
+        if r.operator_id in known
+    }
     policy = load_policy(conn, start, [s.id for s in shifts], len(rows))
     contract = policy.contract(days)
     line_names = {
@@ -147,6 +157,7 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         cover_note=policy.note,
         first_open_day=max(0, min(days, (today - start).days)),
         lines=line_names,
+        previous=previous,
     )
 
 

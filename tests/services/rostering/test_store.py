@@ -250,3 +250,13 @@ def test_without_a_stored_policy_the_demo_cover_is_derived_and_said_so(
     assert {s.id for s in snap.shifts} == {"A", "B", "C"}
     report = check_roster(snap.problem(), snap.roster())
     assert report.valid, [str(v) for v in report.violations[:3]]
+
+
+def test_the_day_before_the_range_counts_for_the_minimum_rest(service: RosterService) -> None:
+    # shown from Tuesday: OP-2 worked a late shift on Monday, so no early shift on Tuesday
+    tuesday = day(1)
+    snap = service.read(tuesday, 6)
+    assert snap.previous["OP-2"] == "L"
+    with pytest.raises(RuleViolation) as err:
+        service.save(LEAD, tuesday, 6, [CellChange("OP-2", tuesday, "L", "E")])
+    assert "the day before" in err.value.message
