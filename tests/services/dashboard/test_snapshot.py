@@ -13,7 +13,7 @@ from domain.events import Change, Topic
 from services.dashboard.dtos import Window
 from services.dashboard.kpis import OeeTotals
 from services.dashboard.snapshot import last_hours, read_snapshot
-from services.persistence.tables import people, plant, system
+from services.persistence.tables import people, plant, system, vision
 from tests.conftest import NOW
 
 
@@ -188,3 +188,39 @@ def test_an_empty_database_gives_no_data_not_zeros(
     assert snap.oee[0].oee is None
     assert OeeTotals().oee() is None
     assert "No machine metrics in this window." in snap.notes
+
+
+def test_index_records_win_over_time_logs(demo_url: str, make_app: Callable[..., Any]) -> None:
+    app = make_app(demo_url)
+    day = (NOW - timedelta(days=1)).date()
+    start = datetime(day.year, day.month, day.day, 8, tzinfo=UTC)
+    with app.engine.begin() as conn:
+        conn.execute(
+            insert(vision.index_records),
+            [
+                {
+                    "day": day,
+                    "index_number": 1,
+                    "scheduled_start": start,
+                    "scheduled_end": start + timedelta(minutes=48),
+                    "actual_start": start + timedelta(minutes=2),
+                    "actual_end": start + timedelta(minutes=55),
+                    "zone_metrics": {},
+                    "completion": "delayed",
+                    "total_workers": 4,
+                    "active_seconds": 3000.0,
+                    "idle_seconds": 1000.0,
+                    "anomalies": 0,
+                },
+            ],
+        )
+    snap = read_snapshot(app, last_hours(NOW, 24))
+    assert snap.index_day == day
+    first = snap.indices[0]
+    assert first.source == "index_records"
+    assert first.completion == "delayed"
+    assert first.productivity == pytest.approx(0.75)
+    assert first.actual_end == start + timedelta(minutes=55)
+    # the other indices have no record: planned only, from the day schedule
+    assert [i.source for i in snap.indices[1:]] == ["schedule"] * 10
+    assert all(i.actual_start is None for i in snap.indices[1:])
