@@ -164,3 +164,31 @@ def test_handover_pdf_is_written(dashboard: Any, qtbot: Any, tmp_path: Path) -> 
     data = target.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(data) > 5_000
+
+
+def test_a_failed_read_says_why_and_the_next_read_recovers(
+    dashboard: Any, app: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import desktop.dashboard.store as store_module
+    from services.errors import DatabaseUnavailable
+
+    real = store_module.read_snapshot
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise DatabaseUnavailable("the database server at db:5432 does not answer")
+
+    monkeypatch.setattr(store_module, "read_snapshot", down)
+    shown = dashboard.cards["oee"].value.text()
+    dashboard.store.reload()
+    qtbot.waitUntil(
+        lambda: dashboard.status.text() == "Could not read the dashboard", timeout=10_000
+    )
+    assert "does not answer" in dashboard.notes.text()
+    assert "Traceback" not in dashboard.notes.text()
+    assert dashboard.cards["oee"].value.text() == shown  # the last figures stay
+
+    monkeypatch.setattr(store_module, "read_snapshot", real)
+    reads = dashboard.store.reads
+    dashboard.store.reload()
+    qtbot.waitUntil(lambda: dashboard.store.reads > reads, timeout=10_000)
+    assert dashboard.status.text().endswith("UTC")
