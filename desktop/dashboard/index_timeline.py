@@ -68,4 +68,7 @@ class IndexTimeline(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no 
         elif not done:
             self.setTitle(f"Index timeline {when}: planned only, nothing recorded yet")
         else:
-            self.setTitle(f"Index timeline {when}: planned (grey) vs actual (productivity)")
+            active = sum(r.active_s for r in rows)
+            seen = active + sum(r.idle_s for r in rows)
+            score = f", day {active / seen:.0%} productive" if seen > 0 else ""
+            self.setTitle(f"Index timeline {when}: planned (grey) vs actual{score}")

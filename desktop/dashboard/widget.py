@@ -73,6 +73,11 @@ class DashboardWidget(QWidget):
         for key, label in METRICS.items():
             self.metric_pick.addItem(label, key)
         self.product_pick = QComboBox()
+        for combo in (self.machine_pick, self.product_pick):
+            combo.setMinimumContentsLength(20)
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+            )
         self.csv_button = QPushButton("Export CSV…")
         self.png_button = QPushButton("Export PNG…")
         self.handover_button = QPushButton("Handover report…")
