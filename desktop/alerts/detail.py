@@ -39,7 +39,7 @@ class Sparkline(QWidget):
         p.setPen(QColor("#9e9e9e"))
         lo, hi = (min(values), max(values)) if values else (0.0, 0.0)
         last = f"{values[-1]:.4g}" if values else "no values"
-        p.drawText(4, 12, f"{self.series.metric}: {last}  (range {lo:.4g} – {hi:.4g})")
+        p.drawText(4, 12, f"{self.series.metric} {last}  ({lo:.4g} – {hi:.4g})")
         if len(values) < 2:
             p.end()
             return

@@ -150,8 +150,9 @@ class AlertStore(QObject):
         job.on_success(self._rules_done).on_failure(self._rules_failed)
 
     def _rules_done(self, report: RefreshReport) -> None:
-        if not report.changed and not report.raised:
-            self.reload()  # nothing changed: no event will come, but ages have moved
+        # re-read even when the rules changed nothing (ages move) and without waiting for
+        # their change events (the feed may be down; a read meanwhile is merged into one)
+        self.reload()
 
     def _rules_failed(self, exc: BaseException) -> None:
         log.warning("alert rules did not run: %s", describe(exc))
