@@ -29,6 +29,7 @@ MIME_TYPE = "application/x-takt-roster-cell"
 LOCKED_ROLE = Qt.ItemDataRole.UserRole + 1
 ABSENT_ROLE = Qt.ItemDataRole.UserRole + 2
 COVER_ROLE = Qt.ItemDataRole.UserRole + 3  # (planned, required or None) of a cover cell
+FORECAST_ROLE = Qt.ItemDataRole.UserRole + 4  # forecast absence probability, or None
 UNDER = QColor("#e15759")
 OVER = QColor("#edc948")
 MET = QColor("#59a14f")
@@ -78,11 +79,13 @@ class RosterModel(QAbstractTableModel):
                 skills |= {(s.id, skill) for s in snap.shifts}
             rows += [CoverRow(s, k) for s, k in sorted(skills)]
             self.cover_rows = rows
+            counts = snap.cover_table([(row.shift, row.skill) for row in rows])
+            required = {(c.day, c.shift, c.skill): c.requirement for c in snap.cover}
             for r, row in enumerate(rows):
                 for d in range(snap.days):
                     self._cover[(r, d)] = (
-                        snap.planned(d, row.shift, row.skill),
-                        snap.required(d, row.shift, row.skill),
+                        counts[(row.shift, row.skill)][d],
+                        required.get((d, row.shift, row.skill)),
                     )
         self.endResetModel()
 
@@ -150,6 +153,8 @@ class RosterModel(QAbstractTableModel):
             return cell.locked
         if role == ABSENT_ROLE:
             return cell.absent
+        if role == FORECAST_ROLE:
+            return snap.forecast.get((op, day))
         if role == Qt.ItemDataRole.BackgroundRole:
             if cell.absent:
                 return QBrush(ABSENT_BG)
@@ -175,6 +180,9 @@ class RosterModel(QAbstractTableModel):
                 parts.append("locked: the optimiser keeps it")
             if day < snap.first_open_day:
                 parts.append("in the past")
+            p = snap.forecast.get((op, day))
+            if p is not None:
+                parts.append(f"forecast absence {p:.0%}")
             return " · ".join(parts)
         return None
 

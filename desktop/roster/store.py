@@ -26,10 +26,16 @@ from desktop.change_hub import touches
 from desktop.context import DesktopContext
 from desktop.messages import describe
 from desktop.roster.undo import RosterEdit
+from domain.auth import Permission
 from domain.events import ChangeEvent, Topic
 from domain.rules.rostering import OFF
 from services.rostering.problem import ProgressDto, SolveOptionsDto
-from services.rostering.proposals import ProposalDto, optimise, repair_absence
+from services.rostering.proposals import (
+    ProposalDto,
+    optimise,
+    repair_absence,
+    repair_forecast,
+)
 from services.rostering.snapshot import CellChange, RosterSnapshot
 from services.rostering.store import RosterService
 
@@ -156,6 +162,8 @@ class RosterStore(QObject):
         snap = self.snapshot
         if snap is None:
             return "the roster is still loading"
+        if not self.ctx.actor.can(Permission.ROSTER):
+            return f"{self.ctx.actor.user} ({self.ctx.actor.role.value}) may not change rosters"
         if not changes:
             return "nothing to change"
         if changes[0].before == OFF and len(changes) == 2 and changes[1].before == OFF:
@@ -282,6 +290,14 @@ class RosterStore(QObject):
         snap = self._require()
         dates = [snap.date_of(d) for d in sorted(set(days))]
         return self._solve(repair_absence, "repair", operator_id, dates, reason=reason)
+
+    def repair_forecast(self) -> bool:
+        """Repair around the shifts the analytics forecast absent (probability >= 50%)."""
+        snap = self.snapshot
+        if snap is not None and not snap.forecast:
+            self.rejected.emit("there is no absence forecast for these days")
+            return False
+        return self._solve(repair_forecast, "repair")
 
     def _solve(
         self, fn: Callable[..., ProposalDto], what: str, *args: object, **kw: object

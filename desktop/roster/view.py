@@ -28,14 +28,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.roster.model import LOCKED_ROLE, Index, RosterModel
+from desktop.roster.model import FORECAST_ROLE, LOCKED_ROLE, Index, RosterModel
+from services.rostering.proposals import FORECAST_THRESHOLD
 
 
 class CellDelegate(QStyledItemDelegate):
-    """The default cell, plus a dark corner on locked cells."""
+    """The default cell, plus a dark corner on locked cells and a red dot on shifts that are
+    forecast absent."""
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         super().paint(painter, option, index)
+        p = index.data(FORECAST_ROLE)
+        if p is not None and p >= FORECAST_THRESHOLD and index.data():
+            r0: QRect = option.rect
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor("#e15759"))
+            painter.drawEllipse(r0.bottomLeft() + QPoint(5, -5), 3, 3)
+            painter.restore()
         if index.data(LOCKED_ROLE):
             r: QRect = option.rect
             size = min(10, r.height() // 2)

@@ -84,6 +84,11 @@ class RosterWidget(QWidget):
             "Select the days one operator is absent, then repair the roster around them"
         )
         self.repair_button.clicked.connect(self.repair_selection)
+        self.forecast_button = QPushButton("Repair forecast")
+        self.forecast_button.setToolTip(
+            "Plan around the shifts forecast absent with a probability of 50% or more (red dots)"
+        )
+        self.forecast_button.clicked.connect(self.store.repair_forecast)
         self.stop_button = QPushButton("Stop")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.store.stop_solving)
@@ -109,6 +114,7 @@ class RosterWidget(QWidget):
             self.limit_spin,
             self.optimise_button,
             self.repair_button,
+            self.forecast_button,
             self.stop_button,
             self.progress,
             self.progress_label,
@@ -138,7 +144,8 @@ class RosterWidget(QWidget):
         self._message_timer.timeout.connect(self.message.clear)
 
         can_edit = ctx.actor.can(Permission.ROSTER)
-        for w in (self.optimise_button, self.repair_button):
+        self._can_edit = can_edit
+        for w in (self.optimise_button, self.repair_button, self.forecast_button):
             w.setEnabled(can_edit)
         if not can_edit:
             self.cover_note.setText("Read-only: your role may not change rosters")
@@ -236,8 +243,8 @@ class RosterWidget(QWidget):
     def _on_solving(self, solving: bool) -> None:
         self.progress.setVisible(solving)
         self.stop_button.setEnabled(solving)
-        self.optimise_button.setEnabled(not solving)
-        self.repair_button.setEnabled(not solving)
+        for w in (self.optimise_button, self.repair_button, self.forecast_button):
+            w.setEnabled(self._can_edit and not solving)
         if solving:
             self.progress_label.setText("solving…")
 

@@ -16,7 +16,7 @@ again that nobody changed those cells meanwhile).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -34,6 +34,7 @@ from services.rostering.snapshot import CellChange, RosterSnapshot
 from services.rostering.solver import CancelToken, ProgressCallback, solve
 
 OPTIMISE_CHANGE_WEIGHT = 1
+FORECAST_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,20 +120,64 @@ def repair_absence(
     cancel: CancelToken | None = None,
     reason: str = "",
 ) -> ProposalDto:
-    """Take ``operator_id`` out on ``days`` and re-solve as close to the roster as possible."""
-    if snapshot.operator(operator_id) is None:
-        raise ValidationError(f"{operator_id} is not on this roster")
-    index = sorted({snapshot.index_of(d) for d in days})
-    if not index:
-        raise ValidationError("choose the days of the absence")
-    if index[0] < 0 or index[-1] >= snapshot.days:
-        raise ValidationError("the absence must fall within the roster shown")
+    """Take ``operator_id`` out on ``days`` and re-solve as close to the roster as possible;
+    the absence is recorded when the proposal is saved."""
+    return repair_absences(snapshot, {operator_id: days}, options, on_progress, cancel, reason)
+
+
+def repair_forecast(
+    snapshot: RosterSnapshot,
+    threshold: float = FORECAST_THRESHOLD,
+    options: SolveOptionsDto | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> ProposalDto:
+    """Plan around the absences the analytics forecast with a probability of at least
+    ``threshold`` (open days with a shift): those operators are taken off those shifts (no
+    absence is recorded: it has not happened) and the roster is repaired around them."""
+    absences: dict[str, list[date]] = {}
+    for (op, d), p in sorted(snapshot.forecast.items()):
+        cell = snapshot.cell(op, d)
+        open_shift = cell.shift and not (cell.absent or cell.locked or cell.started)
+        if p >= threshold and d >= snapshot.first_open_day and open_shift:
+            absences.setdefault(op, []).append(snapshot.date_of(d))
+    if not absences:
+        raise ValidationError(
+            f"no open shift is forecast absent with a probability of {threshold:.0%} or more"
+        )
+    return repair_absences(
+        snapshot, absences, options, on_progress, cancel, "forecast absence", record=False
+    )
+
+
+def repair_absences(
+    snapshot: RosterSnapshot,
+    absences: Mapping[str, Sequence[date]],
+    options: SolveOptionsDto | None = None,
+    on_progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    reason: str = "",
+    *,
+    record: bool = True,
+) -> ProposalDto:
+    """Take each operator out on their days and re-solve as close to the roster as possible.
+    ``record``: the proposal records the absences (shift kept on record, marked absent);
+    otherwise it takes the operators off those shifts."""
+    dtos = []
+    for operator_id, days in absences.items():
+        if snapshot.operator(operator_id) is None:
+            raise ValidationError(f"{operator_id} is not on this roster")
+        index = sorted({snapshot.index_of(d) for d in days})
+        if not index:
+            raise ValidationError("choose the days of the absence")
+        if index[0] < 0 or index[-1] >= snapshot.days:
+            raise ValidationError("the absence must fall within the roster shown")
+        dtos.append(AbsenceDto(operator_id, frozenset(index), reason))
     current = snapshot.roster()
-    absence = AbsenceDto(operator_id, frozenset(index), reason)
     out = repair(
         snapshot.problem(),
         current,
-        [absence],
+        dtos,
         options or SolveOptionsDto(time_limit=10.0),
         on_progress,
         cancel,
@@ -143,7 +188,7 @@ def repair_absence(
     if result.roster is not None and result.status is not SolveStatus.INVALID:
         for c in out.changes:
             day = snapshot.date_of(c.day)
-            if c.forced:
+            if c.forced and record:
                 shift = snapshot.cell(c.staff_id, c.day).shift
                 changes.append(CellChange(c.staff_id, day, shift, OFF, absent=True))
             else:
@@ -169,4 +214,11 @@ def _stored_before(snapshot: RosterSnapshot, changes: Sequence[CellChange]) -> l
     ]
 
 
-__all__ = ["ProgressDto", "ProposalDto", "optimise", "repair_absence"]
+__all__ = [
+    "ProgressDto",
+    "ProposalDto",
+    "optimise",
+    "repair_absence",
+    "repair_absences",
+    "repair_forecast",
+]

@@ -83,6 +83,7 @@ class RosterSnapshot:
     first_open_day: int = 0  # days before this index are in the past (frozen)
     lines: Mapping[str, str] = field(default_factory=dict)  # line id -> name
     previous: Mapping[str, str] = field(default_factory=dict)  # operator -> shift the day before
+    forecast: Mapping[tuple[str, int], float] = field(default_factory=dict)  # absence probability
 
     # -- reading ---------------------------------------------------------------------------
     def date_of(self, day: int) -> date:
@@ -132,9 +133,18 @@ class RosterSnapshot:
 
     def planned(self, day: int, shift: str, skill: str | None = None) -> int:
         """How many operators work ``shift`` on ``day`` (holding ``skill`` if given)."""
+        return self.cover_table([(shift, skill)])[(shift, skill)][day]
+
+    def cover_table(
+        self, rows: Iterable[tuple[str, str | None]]
+    ) -> dict[tuple[str, str | None], list[int]]:
+        """For each (shift, skill) row, how many operators work it on each day."""
         lines = {o.id: self.line(o.id) for o in self.operators}
         skills = {o.id: o.skills for o in self.operators}
-        return cover_count(lines, day, shift, skill, skills)
+        return {
+            row: [cover_count(lines, d, row[0], row[1], skills) for d in range(self.days)]
+            for row in rows
+        }
 
     def required(self, day: int, shift: str, skill: str | None = None) -> int | None:
         for c in self.cover:
@@ -200,6 +210,11 @@ class RosterSnapshot:
             )
         return out
 
+    def _rested_start(self, operator_id: str) -> bool:
+        prev = self.previous.get(operator_id, OFF)
+        kinds = self.shift_kinds()
+        return prev in kinds and bool(kinds[prev].forbidden_next)
+
     def _rest_after_previous(self, operator_id: str, first: str) -> list[Violation]:
         """The minimum rest between the day before the range and its first day."""
         prev = self.previous.get(operator_id, OFF)
@@ -260,6 +275,10 @@ class RosterSnapshot:
                     continue  # excused: off, whatever it says
                 if c.locked or c.started or d < self.first_open_day:
                     locks.append(LockDto(o.id, d, line[d]))
+                elif d == 0 and self._rested_start(o.id):
+                    # the rules see no day before the range: keep the first day of an operator
+                    # coming off a shift that forbids some successors
+                    locks.append(LockDto(o.id, 0, line[0]))
         kinds = self.shift_kinds()
         return RosterProblemDto(
             horizon=self.days,

@@ -33,7 +33,7 @@ from services.bootstrap import App
 from services.operations.site_settings import read_settings, write_setting
 from services.persistence import repositories as R
 from services.persistence.tables import people, plant
-from services.persistence.tables.system import audit_log
+from services.persistence.tables.system import absence_forecasts, audit_log
 from services.rostering.policy import RosterPolicy, load_policy, save_policy
 from services.rostering.snapshot import (
     CellChange,
@@ -141,6 +141,15 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         )
         if r.operator_id in known
     }
+    forecast: dict[tuple[str, int], float] = {}
+    f = absence_forecasts
+    for op_id, f_day, probability in conn.execute(
+        select(f.c.operator_id, f.c.day, f.c.probability)
+        .where(f.c.day >= start, f.c.day < end)
+        .order_by(f.c.created_at, f.c.id)
+    ):
+        if op_id in known:  # the newest forecast of a day wins
+            forecast[(str(op_id), (f_day - start).days)] = float(probability)
     policy = load_policy(conn, start, [s.id for s in shifts], len(rows))
     contract = policy.contract(days)
     line_names = {
@@ -158,6 +167,7 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         first_open_day=max(0, min(days, (today - start).days)),
         lines=line_names,
         previous=previous,
+        forecast=forecast,
     )
 
 

@@ -23,6 +23,7 @@ from domain.rules.rostering import OFF
 from services.persistence.tables import people
 from services.rostering.snapshot import CellChange
 from services.rostering.store import RosterService
+from tests.conftest import NOW
 from tests.services.rostering.store_fixtures import (
     DAYS,
     LEAD,
@@ -35,6 +36,7 @@ from tests.services.rostering.store_fixtures import (
 pytestmark = pytest.mark.gui
 
 OTHER = Actor("admin", Role.ADMIN, "seat-9")  # another user at another seat
+MONDAY_TZ = NOW.tzinfo
 
 
 @pytest.fixture
@@ -275,3 +277,51 @@ def test_filters_by_skill_show_skill_cover(grid: RosterWidget, qtbot: Any) -> No
 def test_another_seats_change_refreshes_the_grid(grid: RosterWidget, app: Any, qtbot: Any) -> None:
     RosterService(app).save(OTHER, MONDAY, DAYS, [CellChange("OP-4", MONDAY, OFF, "L")])
     qtbot.waitUntil(lambda: grid.model.index_of("OP-4", 0).data() == "L", timeout=10_000)
+
+
+def test_a_forecast_absence_is_marked_and_repaired_around(
+    grid: RosterWidget, app: Any, qtbot: Any
+) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from desktop.roster.model import FORECAST_ROLE
+    from services.persistence.tables.system import absence_forecasts
+
+    with app.engine.begin() as conn:
+        conn.execute(
+            insert(absence_forecasts).values(
+                operator_id="OP-1",
+                day=MONDAY + timedelta(days=1),
+                probability=0.8,
+                model="test",
+                created_at=datetime(2026, 11, 15, tzinfo=MONDAY_TZ),
+            )
+        )
+    grid.store.reload()
+    cell = ("OP-1", 1)
+    qtbot.waitUntil(lambda: grid.model.index_of(*cell).data(FORECAST_ROLE) == 0.8, timeout=10_000)
+    tip = grid.model.index_of("OP-1", 1).data(Qt.ItemDataRole.ToolTipRole)
+    assert "forecast absence 80%" in tip
+    qtbot.mouseClick(grid.forecast_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: grid.proposal_dialog is not None, timeout=30_000)
+    dialog = grid.proposal_dialog
+    assert dialog is not None
+    assert ("Ada Lovelace (OP-1)", "Tue 17 Nov", "E", "off") in dialog.rows()
+    dialog.reject()
+    qtbot.wait(50)
+    assert _stored(app, "OP-1", 1) == ("E", "scheduled", False)  # discarded: nothing saved
+
+
+def test_a_viewer_sees_the_roster_but_cannot_change_it(app: Any, make_ctx: Any, qtbot: Any) -> None:
+    viewer = Actor("viewer", Role.VIEWER, "seat-2")
+    widget = RosterWidget(make_ctx(app, viewer), MONDAY, DAYS)
+    qtbot.addWidget(widget)
+    widget.start()
+    qtbot.waitUntil(lambda: widget.store.snapshot is not None, timeout=10_000)
+    assert not widget.optimise_button.isEnabled()
+    assert not widget.model.setData(widget.model.index_of("OP-4", 1), "L")
+    assert "may not change rosters" in widget.message.text()
+    qtbot.waitUntil(lambda: not widget.store._reading, timeout=10_000)
+    widget.stop()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from domain.errors import ConcurrentEdit, PermissionDenied, RuleViolation
+from domain.errors import ConcurrentEdit, PermissionDenied, RuleViolation, ValidationError
 from domain.events import Topic
 from domain.rules.allocation import shift_state
 from domain.rules.rostering import OFF
@@ -17,7 +17,7 @@ from services.allocation.facts import load_roster, load_shifts
 from services.persistence.tables import people
 from services.persistence.tables.system import audit_log, change_events
 from services.rostering.checker import check_roster
-from services.rostering.problem import SolveOptionsDto
+from services.rostering.problem import LockDto, SolveOptionsDto
 from services.rostering.proposals import optimise, repair_absence
 from services.rostering.snapshot import CellChange
 from services.rostering.store import RosterService
@@ -260,3 +260,41 @@ def test_the_day_before_the_range_counts_for_the_minimum_rest(service: RosterSer
     with pytest.raises(RuleViolation) as err:
         service.save(LEAD, tuesday, 6, [CellChange("OP-2", tuesday, "L", "E")])
     assert "the day before" in err.value.message
+    # ... and the solver keeps that first day as it is (it sees no day before the range)
+    assert LockDto("OP-2", 0, "L") in snap.problem().locks
+
+
+def test_forecast_absences_are_shown_and_repaired_around(service: RosterService) -> None:
+    from datetime import datetime
+
+    from sqlalchemy import insert
+
+    from services.persistence.tables.system import absence_forecasts
+    from services.rostering.proposals import repair_forecast
+
+    def forecast(op: str, n: int, p: float, hour: int) -> dict[str, Any]:
+        at = datetime(2026, 11, 15, hour, tzinfo=NOW.tzinfo)
+        return {
+            "operator_id": op,
+            "day": day(n),
+            "probability": p,
+            "model": "test",
+            "created_at": at,
+        }
+
+    with service.app.engine.begin() as conn:
+        conn.execute(
+            insert(absence_forecasts),
+            [forecast("OP-1", 1, 0.8, 8), forecast("OP-2", 0, 0.9, 8), forecast("OP-2", 0, 0.2, 9)],
+        )
+    snap = service.read(MONDAY, DAYS)
+    assert snap.forecast == {("OP-1", 1): 0.8, ("OP-2", 0): 0.2}  # the newest forecast wins
+    proposal = repair_forecast(snap, 0.5, FAST)
+    assert proposal.ok, proposal.message
+    off = [c for c in proposal.changes if c.operator_id == "OP-1"]
+    # planned around, not recorded: OP-1 is taken off Tuesday's early shift
+    assert [(c.day, c.before, c.after, c.absent) for c in off] == [(day(1), "E", OFF, False)]
+    fills = [c for c in proposal.changes if c.operator_id != "OP-1"]
+    assert [(c.day, c.after) for c in fills] == [(day(1), "E")]
+    with pytest.raises(ValidationError):
+        repair_forecast(snap, 0.95, FAST)
