@@ -10,6 +10,7 @@ and the solver builds its problem in a worker from the same snapshot.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -24,6 +25,9 @@ from domain.rules.rostering import (
     violations_introduced,
 )
 from services.rostering.problem import LockDto, RosterDto, RosterProblemDto, StaffDto
+
+_DAY = re.compile(r"\bday (\d+) \(\w{3}\)")
+_DAYS = re.compile(r"\bdays (\d+)-(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,15 +204,30 @@ class RosterSnapshot:
         kinds = self.shift_kinds()
         for operator_id in dict.fromkeys(ch.operator_id for ch in todo):
             out += self._rest_after_previous(operator_id, after.line(operator_id)[0])
-            out += violations_introduced(
-                operator_id,
-                self.line(operator_id),
-                after.line(operator_id),
-                after.contract(operator_id),
-                kinds,
-                self.start.weekday(),
-            )
+            out += [
+                replace(v, message=self.dated(v.message))
+                for v in violations_introduced(
+                    operator_id,
+                    self.line(operator_id),
+                    after.line(operator_id),
+                    after.contract(operator_id),
+                    kinds,
+                    self.start.weekday(),
+                )
+            ]
         return out
+
+    def dated(self, message: str) -> str:
+        """A rule's message with its day numbers ("day 3 (Thu)", "days 2-8") as dates."""
+
+        def one(m: re.Match[str]) -> str:
+            return f"{self.date_of(int(m.group(1))):%a %d %b}"
+
+        def span(m: re.Match[str]) -> str:
+            a, b = self.date_of(int(m.group(1))), self.date_of(int(m.group(2)))
+            return f"{a:%a %d %b} to {b:%a %d %b}"
+
+        return _DAY.sub(one, _DAYS.sub(span, message))
 
     def _rested_start(self, operator_id: str) -> bool:
         prev = self.previous.get(operator_id, OFF)
