@@ -135,6 +135,10 @@ class AlertStore(QObject):
         )
         job.on_success(done).on_failure(self.ctx.report_error)
 
+    def owners(self, done: Callable[[list[tuple[str, str]]], None]) -> None:
+        job = self.ctx.runner.query(self.service.owners, name="alert owners", owner=self)
+        job.on_success(done).on_failure(self.ctx.report_error)
+
     # -- the rules -------------------------------------------------------------------------
     def system_actor(self) -> Actor:
         return Actor("system", Role.ADMIN, self.ctx.seat, "automated_system")

@@ -3,7 +3,7 @@ ones (acknowledge with a comment, resolve, snooze, take ownership), the selected
 context, and the cues for a new high or critical alert.
 
 Keyboard (while the inbox has focus): A acknowledge…, R resolve, Z snooze one hour,
-M take ownership, Ctrl+R run the rules and re-read.
+M take ownership (its menu assigns to anybody), Ctrl+R run the rules and re-read.
 """
 
 from __future__ import annotations
@@ -108,6 +108,11 @@ class AlertInbox(QWidget):
         self.snooze_button.setMenu(menu)
         self.own_button = QToolButton()
         self.own_button.setDefaultAction(self.own_action)
+        self.own_button.setPopupMode(QToolButton.ToolButtonPopupMode.MenuButtonPopup)
+        self.assign_menu = QMenu(self.own_button)
+        self.assign_menu.aboutToShow.connect(self._fill_assign_menu)
+        self.own_button.setMenu(self.assign_menu)
+        self._owners: list[tuple[str, str]] = []
         self.rules_button = QPushButton("Check now")
         self.rules_button.setToolTip("Run the alert rules and re-read (Ctrl+R)")
         self.rules_button.clicked.connect(self.store.tick)
@@ -334,3 +339,24 @@ class AlertInbox(QWidget):
 
     def take_selected(self) -> None:
         self.store.assign(self.selected_ids(), self.ctx.actor.user)
+
+    def assign_selected(self, owner: str | None) -> None:
+        self.store.assign(self.selected_ids(), owner)
+
+    def _fill_assign_menu(self) -> None:
+        menu = self.assign_menu
+        menu.clear()
+        nobody = menu.addAction("Nobody")
+        nobody.triggered.connect(lambda: self.assign_selected(None))
+        menu.addSeparator()
+        for name, display in self._owners:
+            act = menu.addAction(f"{display} ({name})")
+            act.triggered.connect(lambda _=False, n=name: self.assign_selected(n))
+        if not self._owners:
+            menu.addAction("loading…").setEnabled(False)
+            self.store.owners(self._owners_loaded)
+
+    def _owners_loaded(self, owners: list[tuple[str, str]]) -> None:
+        self._owners = owners
+        if owners:
+            self._fill_assign_menu()

@@ -214,6 +214,17 @@ class AlertService:
             alert: Alert = Repositories(conn).alerts.require(alert_id)
             return alert
 
+    def owners(self) -> list[tuple[str, str]]:
+        """Who may own an alert: the active users as (user name, display name)."""
+        u = users_table
+        with self._read() as conn:
+            rows = conn.execute(
+                select(u.c.username, u.c.display_name)
+                .where(u.c.active.is_(True))
+                .order_by(u.c.username)
+            ).all()
+        return [(r.username, r.display_name) for r in rows]
+
     # -- people's actions ------------------------------------------------------------------
     def acknowledge(
         self,

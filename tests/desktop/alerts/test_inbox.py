@@ -260,3 +260,21 @@ def test_the_selected_vision_alert_shows_its_snapshot(
     assert inbox.select(alert.id)
     qtbot.waitUntil(lambda: inbox.detail.snapshot.pixmap().width() > 0, timeout=10_000)
     assert inbox.detail.snapshot.isVisibleTo(inbox)
+
+
+def test_take_ownership_and_assign_to_somebody(inbox: AlertInbox, app: Any, qtbot: Any) -> None:
+    crit = _breakdown(app)
+    assert crit.id is not None
+    assert inbox.select(crit.id)
+    inbox.own_action.trigger()
+    qtbot.waitUntil(lambda: AlertService(app).get(crit.id or 0).owner == "super")
+    qtbot.waitUntil(lambda: inbox.store.alerts[crit.id or 0].owner == "super")
+    inbox._fill_assign_menu()  # what opening the button's menu does
+    qtbot.waitUntil(lambda: any("(lead)" in a.text() for a in inbox.assign_menu.actions()))
+    lead = next(a for a in inbox.assign_menu.actions() if "(lead)" in a.text())
+    lead.trigger()
+    qtbot.waitUntil(lambda: AlertService(app).get(crit.id or 0).owner == "lead")
+    qtbot.waitUntil(lambda: _row_text(inbox, crit.id or 0, 6) == "lead")
+    nobody = next(a for a in inbox.assign_menu.actions() if a.text() == "Nobody")
+    nobody.trigger()
+    qtbot.waitUntil(lambda: AlertService(app).get(crit.id or 0).owner is None)
