@@ -303,5 +303,5 @@ def test_forecast_absences_are_shown_and_repaired_around(service: RosterService)
 def test_refusals_name_dates_not_day_numbers(service: RosterService) -> None:
     with pytest.raises(RuleViolation) as err:
         service.save(LEAD, MONDAY, DAYS, [CellChange("OP-1", day(2), OFF, "E")])
-    assert "(Mon 16 Nov to Thu 19 Nov)" in err.value.message
+    assert "5 days in a row (Mon 16 Nov to Fri 20 Nov)" in err.value.message
     assert "day 0" not in err.value.message
