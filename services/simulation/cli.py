@@ -8,7 +8,9 @@ Ctrl+C stops it cleanly (the step being written is rolled back) and prints the s
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 
 from domain.auth import Actor, Permission
 from domain.errors import NotFound, ValidationError
@@ -116,13 +118,27 @@ def _simulate(args: argparse.Namespace) -> int:
             raise CliError("the database holds no plant: load one first with `takt demo`")
         actor = _actor(app, args.user)
         sim = Simulation(app, actor, settings)
-        if not args.quiet and not args.json:
-            until = f"for {args.duration:g} s" if args.duration else "until Ctrl+C"
-            sys.stderr.write(
-                f"simulating {len(sim.state.machines)} machines, {len(sim.state.orders)} open "
-                f"orders at {args.speed:g}x {until} (seed {args.seed})\n"
-            )
-        summary = sim.run(on_step=progress)
+        stop = threading.Event()
+
+        def on_sigint(signum: int, frame: object) -> None:
+            if stop.is_set():  # a second Ctrl+C: give up on the step being written
+                raise KeyboardInterrupt
+            stop.set()  # the first: finish the step being written, then stop
+
+        main = threading.current_thread() is threading.main_thread()
+        previous = signal.signal(signal.SIGINT, on_sigint) if main else None
+        try:
+            if not args.quiet and not args.json:
+                until = f"for {args.duration:g} s" if args.duration else "until Ctrl+C"
+                sys.stderr.write(
+                    f"simulating {len(sim.state.machines)} machines, {len(sim.state.orders)} "
+                    f"open orders at {args.speed:g}x {until} (seed {args.seed})\n"
+                )
+                sys.stderr.flush()
+            summary = sim.run(stop, on_step=progress)
+        finally:
+            if main:
+                signal.signal(signal.SIGINT, previous)
     payload = summary.as_dict()
     lines = [
         f"simulated {summary.started:%Y-%m-%d %H:%M} .. {summary.ended:%Y-%m-%d %H:%M} in "

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -192,3 +196,50 @@ def test_cli_refuses_an_empty_database_and_unknown_faults(
         cli(["simulate", "--database-url", sqlite_url, "--faults", "fire"])
     assert exc.value.code == 2
     assert "unknown fault fire" in capsys.readouterr().err
+
+
+def test_ctrl_c_between_steps_ends_the_run_with_a_summary(
+    demo_sqlite_url: str, make_app: Any
+) -> None:
+    app = make_app(demo_sqlite_url)
+    sim = Simulation(app, ADMIN, SimulationSettings(speed=600, duration_s=50, start=NOW))
+    channel = app.feed.open_channel()
+
+    def interrupt(result: Any, counts: Any) -> None:
+        if counts.metrics >= 2 * len(sim.state.machines):
+            raise KeyboardInterrupt
+
+    summary = sim.run(realtime=False, on_step=interrupt)
+    assert summary.steps == 2
+    assert summary.interrupted
+    events = channel.receive(timeout=1.0)
+    while more := channel.receive(timeout=0.2):
+        events.extend(more)
+    channel.close()
+    assert [e.kind for e in events if e.topic is Topic.SYSTEM] == [
+        "simulation_started",
+        "simulation_stopped",
+    ]
+
+
+def test_sigint_stops_the_console_command_cleanly(demo_sqlite_url: str, tmp_path: Path) -> None:
+    takt = Path(sys.executable).with_name("takt")
+    proc = subprocess.Popen(
+        [str(takt), "simulate", "--database-url", demo_sqlite_url, "--tick", "0.1"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "TAKT_HOME": str(tmp_path / "home")},
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # "simulating ..." when the run starts (not with --json)
+        assert "simulating" in line
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    assert "stopped by Ctrl+C" in out
+    assert "Traceback" not in err
