@@ -1,0 +1,552 @@
+"""The Gantt chart: a custom-painted widget that draws only what is visible.
+
+Rows are work centres grouped by line (a thin header row per line); bars are operations coloured
+by work order (or by status: late, pinned, on time). Each paint looks up the bars of the visible
+rows in the visible time range by bisection (``ChartData.RowBars.visible``), so a 5,000-operation
+plan costs what is on screen, not what is in the plan.
+
+Mouse: wheel scrolls rows, Shift+wheel pans in time, Ctrl+wheel zooms around the pointer; drag on
+empty space pans; drag a bar in time or onto another row to move it (the rule the place breaks
+shows while dragging, a red outline when no valid place is near, the bar snaps to the nearest
+valid start); a click selects a bar and highlights its work order's chain; right click pins.
+Keys: + / - zoom, arrows pan, Home goes to now.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtGui import (
+    QBrush,
+    QColor,
+    QContextMenuEvent,
+    QFont,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QPolygonF,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QMenu, QToolTip, QWidget
+
+from desktop.planning.data import BarItem, ChartData
+from desktop.planning.store import DragCheck, PlanStore
+
+LABEL_W = 150
+HEADER_H = 34
+MIN_MPP = 0.1  # minutes per pixel: an hour is 600 px
+MAX_MPP = 80.0  # a week is about 126 px
+DRAG_START_PX = 4
+TICKS = (5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
+
+CALENDAR_COLOURS = {
+    "maintenance": QColor(240, 160, 60, 110),
+    "breakdown": QColor(220, 60, 60, 110),
+    "off_shift": QColor(150, 150, 150, 90),
+    "break": QColor(150, 150, 150, 70),
+    "holiday": QColor(120, 120, 200, 90),
+}
+
+
+class ColourMode:
+    WORK_ORDER = "work_order"
+    STATUS = "status"
+
+
+@dataclass(slots=True)
+class _Drag:
+    bar: BarItem
+    press: QPointF
+    active: bool = False
+    check: DragCheck | None = None
+
+
+@dataclass(slots=True)
+class _Pan:
+    press: QPointF
+    t0: float
+    y0: float
+
+
+def _hue(key: str) -> int:
+    h = 0
+    for ch in key:
+        h = (h * 131 + ord(ch)) % 360_000
+    return (h * 37) % 360
+
+
+class GanttChart(QWidget):
+    selection_changed = Signal(str)  # work order id ("" for none)
+    drag_feedback = Signal(str, bool)  # message, is the place valid
+    view_changed = Signal()  # zoom or pan
+
+    def __init__(self, store: PlanStore, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.t0 = -120.0  # minutes from the origin at the left edge
+        self.mpp = 2.0
+        self.y0 = 0.0
+        self.colour_mode = ColourMode.WORK_ORDER
+        self.selected_order: str | None = None
+        self.selected_op: str | None = None
+        self._drag: _Drag | None = None
+        self._pan: _Pan | None = None
+        self._fitted = False
+        self._font = QFont(self.font())
+        self._font.setPointSizeF(max(7.0, self._font.pointSizeF() - 1))
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMinimumSize(400, 200)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        store.loaded.connect(self._on_loaded)
+        store.entry_changed.connect(lambda _op: self.update())
+
+    # -- geometry ----------------------------------------------------------------------------
+    @property
+    def data(self) -> ChartData:
+        return self.store.data
+
+    def x_of(self, minutes: float) -> float:
+        return LABEL_W + (minutes - self.t0) / self.mpp
+
+    def t_of(self, x: float) -> float:
+        return self.t0 + (x - LABEL_W) * self.mpp
+
+    def y_of_row(self, row: int) -> float:
+        return HEADER_H + self.data.rows[row].top - self.y0
+
+    def visible_range(self) -> tuple[float, float]:
+        return self.t0, self.t_of(self.width())
+
+    def bar_rect(self, operation_id: str) -> QRectF | None:
+        bar = self.data.bars.get(operation_id)
+        if bar is None:
+            return None
+        return self._rect(bar.start, bar.end, bar.row)
+
+    def _rect(self, start: float, end: float, row: int) -> QRectF:
+        r = self.data.rows[row]
+        x0 = self.x_of(start)
+        return QRectF(x0, self.y_of_row(row) + 3, max(2.0, (end - start) / self.mpp), r.height - 6)
+
+    def row_y(self, work_centre_id: str) -> float | None:
+        row = self.data.row_of_centre.get(work_centre_id)
+        if row is None:
+            return None
+        return self.y_of_row(row) + self.data.rows[row].height / 2
+
+    def hit(self, pos: QPointF) -> BarItem | None:
+        if pos.x() < LABEL_W or pos.y() < HEADER_H:
+            return None
+        row = self.data.row_at(pos.y() - HEADER_H + self.y0)
+        if row is None:
+            return None
+        return self.data.bar_at(row, self.t_of(pos.x()), slack=2 * self.mpp)
+
+    # -- view --------------------------------------------------------------------------------
+    def zoom(self, factor: float, anchor_x: float | None = None) -> None:
+        x = anchor_x if anchor_x is not None else (LABEL_W + self.width()) / 2
+        t = self.t_of(x)
+        self.mpp = min(MAX_MPP, max(MIN_MPP, self.mpp * factor))
+        self.t0 = t - (x - LABEL_W) * self.mpp
+        self.update()
+        self.view_changed.emit()
+
+    def pan(self, dx_px: float, dy_px: float = 0.0) -> None:
+        self.t0 += dx_px * self.mpp
+        max_y = max(0.0, self.data.height - (self.height() - HEADER_H))
+        self.y0 = min(max_y, max(0.0, self.y0 + dy_px))
+        self.update()
+        self.view_changed.emit()
+
+    def show_range(self, start: float, end: float) -> None:
+        width = max(50, self.width() - LABEL_W)
+        self.mpp = min(MAX_MPP, max(MIN_MPP, (end - start) / width))
+        self.t0 = start
+        self.update()
+        self.view_changed.emit()
+
+    def go_to_now(self) -> None:
+        now = self.data.minutes(self.store.view.now) if self.store.view else 0.0
+        self.t0 = now - 60 * 2
+        self.update()
+        self.view_changed.emit()
+
+    def _on_loaded(self) -> None:
+        self._drag = None
+        if self.selected_order and self.selected_order not in self.data.by_order:
+            self.selected_order = None
+        if not self._fitted and self.store.view is not None:
+            self._fitted = True
+            self.show_range(-120.0, 3 * 24 * 60.0)  # two hours back, three days ahead
+        self.update()
+
+    def select(self, bar: BarItem | None) -> None:
+        self.selected_op = bar.operation_id if bar else None
+        order = bar.work_order_id if bar else None
+        if order != self.selected_order:
+            self.selected_order = order
+            self.selection_changed.emit(order or "")
+        self.update()
+
+    # -- painting ----------------------------------------------------------------------------
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        try:
+            self.paint_chart(p, self.width(), self.height())
+        finally:
+            p.end()
+
+    def paint_chart(self, p: QPainter, width: int, height: int) -> None:
+        pal = self.palette()
+        base = pal.base().color()
+        text = pal.text().color()
+        p.fillRect(0, 0, width, height, base)
+        p.setFont(self._font)
+        data = self.data
+        t_left, t_right = self.t0, self.t_of(width)
+        area = QRect(LABEL_W, HEADER_H, max(0, width - LABEL_W), max(0, height - HEADER_H))
+        rows = self._visible_rows(height)
+
+        p.save()
+        p.setClipRect(area)
+        alt = QColor(base).darker(104)
+        line_bg = QColor(base).darker(112)
+        for i in rows:
+            row = data.rows[i]
+            y = self.y_of_row(i)
+            if row.kind == "line":
+                p.fillRect(QRectF(LABEL_W, y, width - LABEL_W, row.height), line_bg)
+                continue
+            if i % 2:
+                p.fillRect(QRectF(LABEL_W, y, width - LABEL_W, row.height), alt)
+            for s, e, kind in data.calendar[i]:
+                if e < t_left or s > t_right:
+                    continue
+                colour = CALENDAR_COLOURS.get(kind, CALENDAR_COLOURS["maintenance"])
+                x0, x1 = self.x_of(max(s, t_left - 1)), self.x_of(min(e, t_right + 1))
+                rect = QRectF(x0, y, x1 - x0, row.height)
+                p.fillRect(rect, colour)
+                p.fillRect(rect, QBrush(colour.darker(150), Qt.BrushStyle.BDiagPattern))
+        self._paint_grid(p, t_left, t_right, height, text)
+        dragged = self._drag.bar.operation_id if self._drag and self._drag.active else None
+        for i in rows:
+            if data.rows[i].kind != "centre":
+                continue
+            for bar in data.row_bars[i].visible(t_left, t_right):
+                self._paint_bar(p, bar, faded=bar.operation_id == dragged)
+        if self._drag is not None and self._drag.active and self._drag.check is not None:
+            self._paint_ghost(p, self._drag.check)
+        if self.store.view is not None:
+            x = self.x_of(data.minutes(self.store.view.now))
+            p.setPen(QPen(QColor(220, 30, 30), 2))
+            p.drawLine(QPointF(x, HEADER_H), QPointF(x, height))
+        p.restore()
+
+        self._paint_header(p, t_left, t_right, width, text, base)
+        self._paint_labels(p, rows, height, text, base, line_bg)
+
+    def _visible_rows(self, height: int) -> list[int]:
+        top, bottom = self.y0, self.y0 + height - HEADER_H
+        return [
+            i for i, r in enumerate(self.data.rows) if r.top + r.height > top and r.top < bottom
+        ]
+
+    def _tick(self) -> int:
+        for step in TICKS:
+            if step / self.mpp >= 70:
+                return step
+        return TICKS[-1]
+
+    def _paint_grid(
+        self, p: QPainter, t_left: float, t_right: float, height: int, text: QColor
+    ) -> None:
+        step = self._tick()
+        origin = self.data.origin
+        # align ticks to wall-clock multiples of the step (days at midnight)
+        offset = (origin.hour * 60 + origin.minute) % step if step <= 1440 else 0
+        first = math.floor((t_left + offset) / step) * step - offset
+        grid = QColor(text)
+        grid.setAlpha(35)
+        p.setPen(QPen(grid, 1))
+        t = first
+        while t <= t_right:
+            x = self.x_of(t)
+            p.drawLine(QPointF(x, HEADER_H), QPointF(x, height))
+            t += step
+
+    def _paint_header(
+        self, p: QPainter, t_left: float, t_right: float, width: int, text: QColor, base: QColor
+    ) -> None:
+        p.fillRect(0, 0, width, HEADER_H, base.darker(108))
+        step = self._tick()
+        origin = self.data.origin
+        offset = (origin.hour * 60 + origin.minute) % step if step <= 1440 else 0
+        first = math.floor((t_left + offset) / step) * step - offset
+        p.setPen(text)
+        t = first
+        while t <= t_right:
+            x = self.x_of(t)
+            if x >= LABEL_W:
+                at = self.data.at(t)
+                label = at.strftime("%a %d %b") if step >= 1440 else at.strftime("%H:%M")
+                p.drawLine(QPointF(x, HEADER_H - 6), QPointF(x, HEADER_H))
+                p.drawText(QPointF(x + 3, HEADER_H - 8), label)
+            t += step
+        if step < 1440:  # the day above the hours
+            day = self.data.at(t_left).replace(hour=0, minute=0, second=0, microsecond=0)
+            while self.data.minutes(day) <= t_right:
+                x = max(float(LABEL_W), self.x_of(self.data.minutes(day)))
+                p.drawText(QPointF(x + 3, 13), day.strftime("%A %d %B"))
+                day += timedelta(days=1)
+
+    def _paint_labels(
+        self,
+        p: QPainter,
+        rows: list[int],
+        height: int,
+        text: QColor,
+        base: QColor,
+        line_bg: QColor,
+    ) -> None:
+        p.save()
+        p.setClipRect(QRect(0, HEADER_H, LABEL_W, max(0, height - HEADER_H)))
+        p.fillRect(0, HEADER_H, LABEL_W, height - HEADER_H, base)
+        bold = QFont(self._font)
+        bold.setBold(True)
+        for i in rows:
+            row = self.data.rows[i]
+            y = self.y_of_row(i)
+            rect = QRectF(4, y, LABEL_W - 8, row.height)
+            if row.kind == "line":
+                p.fillRect(QRectF(0, y, LABEL_W, row.height), line_bg)
+                p.setFont(bold)
+            else:
+                p.setFont(self._font)
+            p.setPen(text)
+            p.drawText(
+                rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), row.label
+            )
+        p.restore()
+        p.setPen(QPen(QColor(text.red(), text.green(), text.blue(), 80), 1))
+        p.drawLine(LABEL_W, 0, LABEL_W, height)
+
+    def _colour(self, bar: BarItem) -> QColor:
+        if self.colour_mode == ColourMode.STATUS:
+            if bar.entry.pinned:
+                return QColor(90, 110, 160)
+            return QColor(225, 110, 100) if bar.late else QColor(110, 180, 120)
+        return QColor.fromHsv(_hue(bar.work_order_id), 120, 225)
+
+    def _paint_bar(self, p: QPainter, bar: BarItem, *, faded: bool = False) -> None:
+        rect = self._rect(bar.start, bar.end, bar.row)
+        colour = self._colour(bar)
+        chain = self.selected_order is not None and bar.work_order_id == self.selected_order
+        if faded or (self.selected_order is not None and not chain):
+            colour.setAlpha(70)
+        p.fillRect(rect, colour)
+        if chain:
+            p.setPen(QPen(QColor(20, 20, 20), 2))
+            p.drawRect(rect)
+        elif rect.width() > 3:
+            p.setPen(QPen(colour.darker(160), 1))
+            p.drawRect(rect)
+        if bar.entry.pinned:
+            p.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), QColor(30, 30, 30))
+        if bar.late:
+            tri = QPolygonF(
+                [
+                    QPointF(rect.right() - 7, rect.top()),
+                    QPointF(rect.right(), rect.top()),
+                    QPointF(rect.right(), rect.top() + 7),
+                ]
+            )
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QColor(210, 20, 20))
+            p.drawPolygon(tri)
+            p.setBrush(Qt.BrushStyle.NoBrush)
+        if rect.width() > 40:
+            p.setPen(QColor(20, 20, 20))
+            inner = rect.adjusted(5 if bar.entry.pinned else 3, 0, -3, 0)
+            p.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter), bar.label)
+
+    def _paint_ghost(self, p: QPainter, check: DragCheck) -> None:
+        row = self.data.row_of_centre.get(check.work_centre_id)
+        if row is None:
+            return
+        rect = self._rect(self.data.minutes(check.start), self.data.minutes(check.end), row)
+        fill = QColor(80, 180, 90, 110) if check.valid else QColor(230, 60, 60, 90)
+        p.fillRect(rect, fill)
+        pen = QPen(QColor(30, 140, 50) if check.valid else QColor(220, 0, 0), 2)
+        if check.snapped:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        p.setPen(pen)
+        p.drawRect(rect)
+
+    # -- mouse and keys ------------------------------------------------------------------------
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        self.setFocus()
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        bar = self.hit(pos)
+        if bar is not None:
+            self.select(bar)
+            if self.store.can_edit:
+                self._drag = _Drag(bar, pos)
+            return
+        self.select(None)
+        self._pan = _Pan(pos, self.t0, self.y0)
+        self.setCursor(Qt.CursorShape.ClosedHandCursor)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._pan is not None:
+            dx = pos.x() - self._pan.press.x()
+            dy = pos.y() - self._pan.press.y()
+            self.t0 = self._pan.t0 - dx * self.mpp
+            self.y0 = self._pan.y0
+            self.pan(0, -dy)
+            return
+        drag = self._drag
+        if drag is not None:
+            if not drag.active:
+                moved = pos - drag.press
+                if abs(moved.x()) + abs(moved.y()) < DRAG_START_PX:
+                    return
+                drag.active = True
+                self.setCursor(Qt.CursorShape.SizeAllCursor)
+            self._update_drag(drag, pos)
+            return
+        bar = self.hit(pos)
+        if bar is not None:
+            QToolTip.showText(event.globalPosition().toPoint(), self.describe(bar), self)
+        else:
+            QToolTip.hideText()
+
+    def _update_drag(self, drag: _Drag, pos: QPointF) -> None:
+        start = self.data.at(drag.bar.start + (pos.x() - drag.press.x()) * self.mpp)
+        row = self.data.row_at(pos.y() - HEADER_H + self.y0)
+        wc = drag.bar.entry.work_centre_id
+        if row is not None and self.data.rows[row].kind == "centre":
+            wc = self.data.rows[row].id
+        drag.check = self.store.check_drag(drag.bar.operation_id, start, wc)
+        if drag.check is not None:
+            self.drag_feedback.emit(drag.check.message, drag.check.valid)
+            self.setToolTip(drag.check.message)
+        self.update()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self._pan is not None:
+            self._pan = None
+            self.unsetCursor()
+            return
+        drag, self._drag = self._drag, None
+        self.unsetCursor()
+        self.setToolTip("")
+        if drag is None or not drag.active:
+            return
+        self._update_drag(drag, event.position())
+        check = drag.check
+        self._drag = None
+        self.update()
+        if check is None:
+            return
+        entry = drag.bar.entry
+        if not check.valid:
+            self.store.message.emit(f"Not moved: {check.message}", True)
+            return
+        if check.start == entry.start and check.work_centre_id == entry.work_centre_id:
+            return
+        self.store.move(check.operation_id, check.start, check.work_centre_id)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        delta = event.angleDelta()
+        mods = event.modifiers()
+        if mods & Qt.KeyboardModifier.ControlModifier:
+            steps = delta.y() / 120.0
+            self.zoom(0.8**steps, event.position().x())
+        elif mods & Qt.KeyboardModifier.ShiftModifier:
+            self.pan(-(delta.y() or delta.x()) / 2.0, 0)
+        else:
+            self.pan(-delta.x() / 2.0, -delta.y() / 2.0)
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(0.8)
+        elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
+            self.zoom(1.25)
+        elif key == Qt.Key.Key_Left:
+            self.pan(-80)
+        elif key == Qt.Key.Key_Right:
+            self.pan(80)
+        elif key == Qt.Key.Key_Up:
+            self.pan(0, -40)
+        elif key == Qt.Key.Key_Down:
+            self.pan(0, 40)
+        elif key == Qt.Key.Key_Home:
+            self.go_to_now()
+        elif key == Qt.Key.Key_Escape and self._drag is not None:
+            self._drag = None
+            self.update()
+        else:
+            super().keyPressEvent(event)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        bar = self.hit(QPointF(event.pos()))
+        if bar is None:
+            return
+        self.select(bar)
+        menu = self.menu_for(bar)
+        menu.exec(event.globalPos())
+
+    def menu_for(self, bar: BarItem) -> QMenu:
+        menu = QMenu(self)
+        pinned = bar.entry.pinned
+        act = menu.addAction("Unpin" if pinned else "Pin here")
+        act.setEnabled(self.store.can_edit)
+        op = bar.operation_id
+        act.triggered.connect(lambda: self.store.set_pinned(op, not pinned))
+        chain = menu.addAction(f"Highlight work order {bar.label}")
+        chain.triggered.connect(lambda: self.select(bar))
+        return menu
+
+    def describe(self, bar: BarItem) -> str:
+        e = bar.entry
+        view = self.store.view
+        wo = view.plant.work_orders.get(e.work_order_id) if view else None
+        lines = [
+            f"{bar.label} - {e.operation_id}",
+            f"{e.start:%a %d %b %H:%M} to {e.end:%a %d %b %H:%M} on {e.work_centre_id}",
+        ]
+        if e.setup_minutes:
+            lines.append(f"changeover before: {e.setup_minutes} min")
+        if wo is not None:
+            lines.append(f"{wo.product_name}, due {wo.due:%a %d %b %H:%M}, {wo.priority}")
+        if bar.late:
+            lines.append("LATE: the work order ends after its due date")
+        if e.pinned:
+            lines.append("pinned")
+        return "\n".join(lines)
+
+    def visible_bar_count(self) -> int:
+        t_left, t_right = self.visible_range()
+        return sum(
+            len(self.data.row_bars[i].visible(t_left, t_right))
+            for i in self._visible_rows(self.height())
+            if self.data.rows[i].kind == "centre"
+        )
+
+    def centre_of(self, operation_id: str) -> QPoint | None:
+        rect = self.bar_rect(operation_id)
+        return None if rect is None else rect.center().toPoint()
+
+    def at_time(self, minutes: float) -> datetime:
+        return self.data.at(minutes)

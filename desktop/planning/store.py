@@ -1,0 +1,449 @@
+"""PlanStore: the Gantt's state on the GUI thread, fed and saved through the runner.
+
+Reads (scenario list + the plan on the plant as it is now + the rules) run on the query pool one
+at a time; a read asked for meanwhile runs once after. Writes (move, pin, release, save) go to
+the write lane; a refused move says which rule it breaks and nothing changes. Moves and pins are
+pushed on a QUndoStack after the service accepted them. The optimiser runs on the query pool with
+a cancel event; its progress comes back through a queued signal.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoStack
+
+from desktop.change_hub import touches
+from desktop.context import DesktopContext
+from desktop.messages import describe
+from desktop.planning.data import ChartData
+from desktop.planning.undo import MoveCommand, PinCommand
+from domain.auth import Permission
+from domain.errors import Violation
+from domain.events import ChangeEvent, Topic
+from domain.model.planning import ScheduleEntry, SchedulingScenario
+from domain.rules.scheduling import PlannedOperation, PlanRules, check_move, snap_start
+from services.scheduling.problem import ProgressDto
+from services.scheduling.scenarios import (
+    MoveResult,
+    OptimiseResult,
+    PlanView,
+    ScenarioFigures,
+    ScenarioService,
+)
+
+log = logging.getLogger(__name__)
+
+RELOAD_TOPICS = (Topic.SCHEDULE, Topic.WORK_ORDER, Topic.PLANT, Topic.MACHINE)
+SNAP_MINUTES = 5
+# what a drag reports first when a place breaks several rules: the ones no snap can fix first
+_RANK = {
+    code: i
+    for i, code in enumerate(
+        (
+            "pinned",
+            "eligibility",
+            "frozen",
+            "before_now",
+            "release",
+            "precedence",
+            "dependency",
+            "calendar",
+            "overlap",
+            "setup",
+        )
+    )
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DragCheck:
+    """Where a dragged bar would land and what it would break there."""
+
+    operation_id: str
+    work_centre_id: str
+    start: datetime  # where a drop puts it (snapped when the raw place breaks a rule)
+    end: datetime
+    valid: bool
+    snapped: bool
+    violations: tuple[Violation, ...]  # of the raw place
+
+    @property
+    def message(self) -> str:
+        if not self.violations:
+            return f"{self.operation_id}: {self.start:%a %d %b %H:%M} on {self.work_centre_id}"
+        first = self.violations[0].message
+        if self.valid:
+            return f"{first} - snaps to {self.start:%a %d %b %H:%M}"
+        return first
+
+
+@dataclass(frozen=True, slots=True)
+class _Loaded:
+    scenarios: list[SchedulingScenario]
+    view: PlanView
+    rules: PlanRules
+
+
+class _Bridge(QObject):
+    progress = Signal(object)  # ProgressDto, emitted from the solver's thread
+
+
+class PlanStore(QObject):
+    loaded = Signal()  # a new plan (or scenario list) is in
+    entry_changed = Signal(str)  # operation id
+    message = Signal(str, bool)  # text, is it an error
+    progress = Signal(object)  # ProgressDto
+    optimising = Signal(bool)
+    loading_changed = Signal(bool)
+
+    def __init__(self, ctx: DesktopContext, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.service = ScenarioService(ctx.app)
+        self.undo_stack = QUndoStack(self)
+        self.view: PlanView | None = None
+        self.data = ChartData()
+        self.rules: PlanRules | None = None
+        self.scenarios: list[SchedulingScenario] = []
+        self.scenario_id: str | None = None  # the scenario shown
+        self._wanted: str | None = None  # the scenario to read next (None: the default one)
+        self._reading = False
+        self._again = False
+        self._cancel: threading.Event | None = None
+        self._bridge = _Bridge(self)
+        self._bridge.progress.connect(self.progress)
+        self.last_progress: ProgressDto | None = None
+        self._bridge.progress.connect(self._remember_progress)
+        ctx.hub.changed.connect(self._on_hub_changed)
+
+    @property
+    def can_edit(self) -> bool:
+        return self.ctx.actor.can(Permission.SCHEDULE)
+
+    @property
+    def is_optimising(self) -> bool:
+        return self._cancel is not None
+
+    # -- reading ---------------------------------------------------------------------------
+    def start(self) -> None:
+        self.reload()
+
+    def reload(self) -> None:
+        if self._reading:
+            self._again = True
+            return
+        self._reading = True
+        self.loading_changed.emit(True)
+        job = self.ctx.runner.query(self._read, self._wanted, name="plan", owner=self)
+        job.on_success(self._apply).on_failure(self._failed).on_finished(self._read_done)
+
+    def _read(self, scenario_id: str | None) -> _Loaded | None:
+        actor = self.ctx.actor
+        scenarios = self.service.list_scenarios(actor)
+        if not scenarios and actor.can(Permission.SCHEDULE):
+            return None  # the GUI thread asks for a first plan (a write)
+        if scenario_id is not None and scenario_id not in {s.id for s in scenarios}:
+            scenario_id = None
+        view = self.service.view(actor, scenario_id)
+        return _Loaded(scenarios, view, view.plant.rules(view.entries))
+
+    def _apply(self, loaded: _Loaded | None) -> None:
+        if loaded is None:
+            self.message.emit("No plan yet: building a first plan…", False)
+            job = self.ctx.runner.command(
+                self.service.initial_plan, self.ctx.actor, name="first plan", owner=self
+            )
+            job.on_success(self._first_plan).on_failure(self._failed)
+            return
+        self.scenarios = loaded.scenarios
+        self.view = loaded.view
+        self.rules = loaded.rules
+        self.scenario_id = loaded.view.scenario_id
+        if self._wanted is None:  # (a wanted one missing from the list: _read falls back)
+            self._wanted = self.scenario_id
+        self.data = ChartData(loaded.view)
+        self.loaded.emit()
+
+    def _first_plan(self, scenario_id: str) -> None:
+        self._wanted = scenario_id
+        self.reload()
+
+    def _read_done(self) -> None:
+        self._reading = False
+        self.loading_changed.emit(False)
+        if self._again:
+            self._again = False
+            self.reload()
+
+    def _failed(self, error: BaseException) -> None:
+        self.message.emit(describe(error), True)
+
+    def _on_hub_changed(self, events: list[ChangeEvent]) -> None:
+        if touches(events, *RELOAD_TOPICS):
+            self.reload()
+
+    def select_scenario(self, scenario_id: str) -> None:
+        if scenario_id != self._wanted:
+            self._wanted = scenario_id
+            self.undo_stack.clear()  # undo steps belong to the scenario they were made in
+            self.reload()
+
+    # -- drag checks (GUI thread, local: only the bars a move can touch) -------------------
+    def entry(self, operation_id: str) -> ScheduleEntry | None:
+        bar = self.data.bars.get(operation_id)
+        return None if bar is None else bar.entry
+
+    def duration(self, operation_id: str, work_centre_id: str) -> timedelta:
+        e = self.entry(operation_id)
+        minutes = (
+            None if self.view is None else self.view.plant.duration_on(operation_id, work_centre_id)
+        )
+        if minutes is None:
+            return (e.end - e.start) if e is not None else timedelta(minutes=1)
+        return timedelta(minutes=minutes)
+
+    def check_drag(
+        self, operation_id: str, start: datetime, work_centre_id: str, *, snap: bool = True
+    ) -> DragCheck | None:
+        e = self.entry(operation_id)
+        if e is None or self.rules is None:
+            return None
+        start = _round(start, SNAP_MINUTES)
+        moved = PlannedOperation(
+            operation_id,
+            e.work_order_id,
+            work_centre_id,
+            start,
+            start + self.duration(operation_id, work_centre_id),
+            e.operator_id,
+        )
+        local = self.data.local_entries(work_centre_id, e.work_order_id)
+        problems = tuple(
+            sorted(check_move(local, moved, self.rules), key=lambda v: _RANK.get(v.code, 99))
+        )
+        if not problems:
+            return DragCheck(operation_id, work_centre_id, start, moved.end, True, False, ())
+        if snap and not any(v.code in ("eligibility", "pinned") for v in problems):
+            reach = max(timedelta(hours=4), 2 * (moved.end - moved.start))
+            snapped = snap_start(local, moved, self.rules, search=reach)
+            if snapped is not None:
+                end = snapped + (moved.end - moved.start)
+                return DragCheck(operation_id, work_centre_id, snapped, end, True, True, problems)
+        return DragCheck(operation_id, work_centre_id, start, moved.end, False, False, problems)
+
+    # -- writing ---------------------------------------------------------------------------
+    def move(
+        self,
+        operation_id: str,
+        start: datetime,
+        work_centre_id: str,
+        *,
+        undoable: bool = True,
+        done: Callable[[MoveResult], None] | None = None,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        e = self.entry(operation_id)
+        if e is None or self.scenario_id is None:
+            return
+        job = self.ctx.runner.command(
+            self.service.move,
+            self.ctx.actor,
+            self.scenario_id,
+            operation_id,
+            start=start,
+            work_centre_id=work_centre_id,
+            expected_version=e.version,
+            name="move",
+            owner=self,
+        )
+
+        def ok(result: MoveResult) -> None:
+            self._replace(result.after)
+            self.message.emit(
+                f"Moved {operation_id} to {result.after.start:%a %d %b %H:%M} on "
+                f"{result.after.work_centre_id}",
+                False,
+            )
+            if undoable:
+                self.undo_stack.push(MoveCommand(self, result))
+            if done is not None:
+                done(result)
+
+        def bad(error: BaseException) -> None:
+            self.message.emit(describe(error), True)
+            if failed is not None:
+                failed(error)
+
+        job.on_success(ok).on_failure(bad)
+
+    def set_pinned(
+        self,
+        operation_id: str,
+        pinned: bool,
+        *,
+        undoable: bool = True,
+        failed: Callable[[BaseException], None] | None = None,
+    ) -> None:
+        e = self.entry(operation_id)
+        if e is None or self.scenario_id is None:
+            return
+        job = self.ctx.runner.command(
+            self.service.set_pinned,
+            self.ctx.actor,
+            self.scenario_id,
+            operation_id,
+            pinned,
+            expected_version=e.version,
+            name="pin",
+            owner=self,
+        )
+
+        def ok(entry: ScheduleEntry) -> None:
+            self._replace(entry)
+            self.message.emit(f"{'Pinned' if pinned else 'Unpinned'} {operation_id}", False)
+            if undoable:
+                self.undo_stack.push(PinCommand(self, operation_id, pinned))
+
+        def bad(error: BaseException) -> None:
+            self.message.emit(describe(error), True)
+            if failed is not None:
+                failed(error)
+
+        job.on_success(ok).on_failure(bad)
+
+    def _replace(self, entry: ScheduleEntry) -> None:
+        self.data.replace_entry(entry)
+        if self.rules is not None:
+            pinned = dict(self.rules.pinned)
+            if entry.pinned:
+                pinned[entry.operation_id] = PlannedOperation(
+                    entry.operation_id,
+                    entry.work_order_id,
+                    entry.work_centre_id,
+                    entry.start,
+                    entry.end,
+                    entry.operator_id,
+                )
+            else:
+                pinned.pop(entry.operation_id, None)
+            self.rules = replace(self.rules, pinned=pinned)
+        self.entry_changed.emit(entry.operation_id)
+
+    def release(self) -> None:
+        scenario = self.current_scenario()
+        if scenario is None:
+            return
+        job = self.ctx.runner.command(
+            self.service.release,
+            self.ctx.actor,
+            scenario.id,
+            expected_version=scenario.version,
+            name="release",
+            owner=self,
+        )
+        job.on_success(lambda s: self.message.emit(f"Released {s.name}", False)).on_failure(
+            self._failed
+        )
+        job.on_finished(self.reload)
+
+    def current_scenario(self) -> SchedulingScenario | None:
+        return next((s for s in self.scenarios if s.id == self.scenario_id), None)
+
+    def compare(self, done: Callable[[list[ScenarioFigures]], None]) -> None:
+        ids = [s.id for s in self.scenarios]
+        job = self.ctx.runner.query(
+            self.service.compare, self.ctx.actor, ids, name="compare", owner=self
+        )
+        job.on_success(done).on_failure(self._failed)
+
+    # -- optimising --------------------------------------------------------------------------
+    def optimise(self, *, time_limit: float, objective: str, repair: bool = False) -> None:
+        if self._cancel is not None:
+            return
+        self._cancel = threading.Event()
+        self.last_progress = None
+        self.optimising.emit(True)
+        self.message.emit(f"Optimising ({time_limit:g} s)…", False)
+        job = self.ctx.runner.query(
+            self.service.optimise,
+            self.ctx.actor,
+            time_limit=time_limit,
+            objective=objective,
+            repair_from=self.scenario_id if repair else None,
+            on_progress=self._bridge.progress.emit,
+            cancel=self._cancel,
+            name="optimise",
+            owner=self,
+        )
+        job.on_success(self._optimised).on_failure(self._optimise_failed)
+
+    def stop(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            self.message.emit("Stopping the optimiser…", False)
+
+    def _remember_progress(self, item: ProgressDto) -> None:
+        self.last_progress = item
+
+    def _optimise_failed(self, error: BaseException) -> None:
+        self._cancel = None
+        self.optimising.emit(False)
+        self._failed(error)
+
+    def _optimised(self, result: OptimiseResult) -> None:
+        stopped = result.solution.cancelled
+        name = f"Optimised {result.started_at:%d %b %H:%M}" + (" (stopped)" if stopped else "")
+        # a plan from the optimiser is saved even when stopped early: it is checked and valid
+        job = self.ctx.runner.command(
+            _save, self.service, self.ctx.actor, result, name, name="save plan", owner=self
+        )
+
+        def saved(scenario_id: str) -> None:
+            m = result.solution.metrics
+            figures = (
+                f"makespan {m.makespan / 60:.1f} h, weighted tardiness {m.weighted_tardiness}"
+                if m is not None
+                else ""
+            )
+            self.message.emit(f"Saved {name}: {figures}", False)
+            self._wanted = scenario_id
+            self.undo_stack.clear()
+            self.reload()
+
+        def done() -> None:
+            self._cancel = None
+            self.optimising.emit(False)
+
+        job.on_success(saved).on_failure(self._failed).on_finished(done)
+
+    # -- export ----------------------------------------------------------------------------
+    def export_csv(self, path: Path, done: Callable[[Path], None] | None = None) -> None:
+        if self.view is None:
+            return
+        view = self.view
+
+        def write() -> Path:
+            path.write_text(ScenarioService.csv_text(view), encoding="utf-8")
+            return path
+
+        job = self.ctx.runner.query(write, name="export csv", owner=self)
+        job.on_success(lambda p: self.message.emit(f"Wrote {p}", False)).on_failure(self._failed)
+        if done is not None:
+            job.on_success(done)
+
+
+def _save(service: ScenarioService, actor: Any, result: OptimiseResult, name: str) -> str:
+    return service.save(actor, result, name=name)
+
+
+def _round(at: datetime, minutes: int) -> datetime:
+    at = at.replace(second=0, microsecond=0)
+    return at - timedelta(minutes=at.minute % minutes)

@@ -1,0 +1,283 @@
+"""The planning dock's widget: the scenario picker, Optimise / Stop with progress, Release,
+Compare, exports, undo/redo and the Gantt chart with a status line under it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter, QPdfWriter, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDoubleSpinBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMenu,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import DesktopContext
+from desktop.planning.chart import ColourMode, GanttChart
+from desktop.planning.store import PlanStore
+from domain.model.planning import ScenarioStatus
+from services.scheduling.problem import Objective, ProgressDto
+from services.scheduling.scenarios import ScenarioFigures
+
+log = logging.getLogger(__name__)
+
+
+class PlanningWidget(QWidget):
+    def __init__(self, ctx: DesktopContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.store = PlanStore(ctx, self)
+        self.chart = GanttChart(self.store, self)
+
+        self.scenario_box = QComboBox()
+        self.scenario_box.setMinimumContentsLength(24)
+        self.scenario_box.activated.connect(self._scenario_picked)
+        self.objective_box = QComboBox()
+        for label, value in (
+            ("Weighted (makespan + tardiness + setup)", Objective.WEIGHTED),
+            ("Makespan", Objective.MAKESPAN),
+            ("Weighted tardiness", Objective.TARDINESS),
+            ("Setup time", Objective.SETUP),
+        ):
+            self.objective_box.addItem(label, value.value)
+        self.time_limit = QDoubleSpinBox()
+        self.time_limit.setRange(1, 600)
+        self.time_limit.setValue(10)
+        self.time_limit.setSuffix(" s")
+        self.optimise_button = QPushButton("Optimise")
+        self.optimise_button.clicked.connect(self.optimise)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.store.stop)
+        self.release_button = QPushButton("Release")
+        self.release_button.clicked.connect(self.store.release)
+        self.compare_button = QPushButton("Compare…")
+        self.compare_button.clicked.connect(self.compare)
+        self.colour_box = QComboBox()
+        self.colour_box.addItem("Colour by work order", ColourMode.WORK_ORDER)
+        self.colour_box.addItem("Colour by status", ColourMode.STATUS)
+        self.colour_box.currentIndexChanged.connect(self._colour_changed)
+        self.undo_button = QToolButton()
+        self.undo_button.setDefaultAction(self.store.undo_stack.createUndoAction(self, "Undo"))
+        self.redo_button = QToolButton()
+        self.redo_button.setDefaultAction(self.store.undo_stack.createRedoAction(self, "Redo"))
+        export = QToolButton()
+        export.setText("Export")
+        export.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(export)
+        menu.addAction("Chart as PNG…", lambda: self._export_dialog("png"))
+        menu.addAction("Chart as PDF…", lambda: self._export_dialog("pdf"))
+        menu.addAction("Plan as CSV…", lambda: self._export_dialog("csv"))
+        export.setMenu(menu)
+
+        self.progress_label = QLabel("")
+        self.summary = QLabel("Loading the plan…")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Scenario"))
+        top.addWidget(self.scenario_box, 1)
+        top.addWidget(self.release_button)
+        top.addWidget(self.compare_button)
+        top.addSpacing(12)
+        top.addWidget(self.objective_box)
+        top.addWidget(self.time_limit)
+        top.addWidget(self.optimise_button)
+        top.addWidget(self.stop_button)
+        top.addWidget(self.progress_label)
+        top.addStretch(1)
+        top.addWidget(self.colour_box)
+        top.addWidget(self.undo_button)
+        top.addWidget(self.redo_button)
+        top.addWidget(export)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(top)
+        lay.addWidget(self.chart, 1)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.status, 1)
+        bottom.addWidget(self.summary)
+        lay.addLayout(bottom)
+
+        for seq, slot in (
+            (QKeySequence.StandardKey.Undo, self.store.undo_stack.undo),
+            (QKeySequence("Ctrl+Shift+Z"), self.store.undo_stack.redo),
+            (QKeySequence.StandardKey.Redo, self.store.undo_stack.redo),
+        ):
+            sc = QShortcut(seq, self)
+            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            sc.activated.connect(slot)
+
+        self.store.loaded.connect(self._on_loaded)
+        self.store.message.connect(self._show_message)
+        self.store.progress.connect(self._on_progress)
+        self.store.optimising.connect(self._on_optimising)
+        self.chart.drag_feedback.connect(self._on_drag_feedback)
+        self.chart.selection_changed.connect(self._on_selection)
+        self._update_buttons()
+
+    def start(self) -> None:
+        self.store.start()
+
+    # -- scenario picker -----------------------------------------------------------------------
+    def _on_loaded(self) -> None:
+        self.scenario_box.blockSignals(True)
+        self.scenario_box.clear()
+        for s in self.store.scenarios:
+            mark = " [released]" if s.status is ScenarioStatus.RELEASED else ""
+            self.scenario_box.addItem(f"{s.name}{mark}", s.id)
+        index = self.scenario_box.findData(self.store.scenario_id)
+        self.scenario_box.setCurrentIndex(max(index, 0))
+        self.scenario_box.blockSignals(False)
+        view = self.store.view
+        if view is not None:
+            self.summary.setText(
+                f"{len(view.entries)} operations on {len(view.plant.work_centres)} work centres; "
+                f"{len(view.late)} work orders late"
+            )
+        self._update_buttons()
+
+    def _scenario_picked(self, index: int) -> None:
+        sid = self.scenario_box.itemData(index)
+        if sid:
+            self.store.select_scenario(str(sid))
+
+    def _update_buttons(self) -> None:
+        can = self.store.can_edit
+        busy = self.store.is_optimising
+        scenario = self.store.current_scenario()
+        self.optimise_button.setEnabled(can and not busy)
+        self.stop_button.setEnabled(busy)
+        self.release_button.setEnabled(
+            can and scenario is not None and scenario.status is not ScenarioStatus.RELEASED
+        )
+
+    # -- optimise ------------------------------------------------------------------------------
+    def optimise(self) -> None:
+        self.store.optimise(
+            time_limit=self.time_limit.value(), objective=str(self.objective_box.currentData())
+        )
+
+    def _on_progress(self, item: ProgressDto) -> None:
+        self.progress_label.setText(
+            f"objective {item.objective:,.0f}  bound {item.bound:,.0f}  "
+            f"gap {100 * item.gap:.1f}%  ({item.elapsed:.1f} s)"
+        )
+
+    def _on_optimising(self, running: bool) -> None:
+        if running:
+            self.progress_label.setText("solving…")
+        elif self.store.last_progress is None:
+            self.progress_label.setText("")
+        self._update_buttons()
+
+    # -- messages ------------------------------------------------------------------------------
+    def _show_message(self, text: str, error: bool) -> None:
+        self.status.setText(text)
+        self.status.setStyleSheet("color: #b00020" if error else "")
+
+    def _on_drag_feedback(self, text: str, valid: bool) -> None:
+        self._show_message(text, not valid)
+
+    def _on_selection(self, order: str) -> None:
+        view = self.store.view
+        if not order or view is None:
+            return
+        wo = view.plant.work_orders.get(order)
+        if wo is not None:
+            late = " - LATE" if order in view.late else ""
+            self._show_message(
+                f"{wo.number}: {wo.product_name}, due {wo.due:%a %d %b %H:%M}{late}", False
+            )
+
+    def _colour_changed(self, _index: int) -> None:
+        self.chart.colour_mode = str(self.colour_box.currentData())
+        self.chart.update()
+
+    # -- compare -------------------------------------------------------------------------------
+    def compare(self) -> None:
+        self.store.compare(self._show_comparison)
+
+    def _show_comparison(self, figures: list[ScenarioFigures]) -> None:
+        dialog = QDialog(self)
+        dialog.setWindowTitle("Compare scenarios")
+        table = QTableWidget(len(figures), 7, dialog)
+        table.setHorizontalHeaderLabels(
+            [
+                "Scenario",
+                "Status",
+                "Makespan (h)",
+                "Weighted tardiness",
+                "Late orders",
+                "Setup (min)",
+                "Utilisation",
+            ]
+        )
+        for r, f in enumerate(figures):
+            values = [
+                f.name,
+                f.status,
+                f"{f.makespan_hours:.1f}",
+                str(f.weighted_tardiness),
+                str(f.late_work_orders),
+                str(f.setup_minutes),
+                f"{100 * f.utilisation:.1f}%",
+            ]
+            for c, v in enumerate(values):
+                table.setItem(r, c, QTableWidgetItem(v))
+        table.resizeColumnsToContents()
+        lay = QVBoxLayout(dialog)
+        lay.addWidget(table)
+        dialog.resize(760, 300)
+        self.comparison = dialog
+        dialog.show()
+
+    # -- export --------------------------------------------------------------------------------
+    def _export_dialog(self, kind: str) -> None:
+        filters = {"png": "PNG image (*.png)", "pdf": "PDF (*.pdf)", "csv": "CSV (*.csv)"}
+        path, _ = QFileDialog.getSaveFileName(self, "Export", f"plan.{kind}", filters[kind])
+        if path:
+            self.export(kind, Path(path))
+
+    def export(self, kind: str, path: Path) -> None:
+        if kind == "csv":
+            self.store.export_csv(path)
+            return
+        ok = self.chart.grab().save(str(path), "PNG") if kind == "png" else self._write_pdf(path)
+        if ok:
+            self._show_message(f"Wrote {path}", False)
+        else:
+            self._show_message(f"Could not write {path}", True)
+
+    def _write_pdf(self, path: Path) -> bool:
+        writer = QPdfWriter(str(path))
+        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A3))
+        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
+        writer.setResolution(150)
+        writer.setTitle("Production plan")
+        painter = QPainter()
+        if not painter.begin(writer):
+            return False
+        try:
+            page = writer.pageLayout().paintRectPixels(writer.resolution())
+            w, h = self.chart.width(), self.chart.height()
+            scale = min(page.width() / max(w, 1), page.height() / max(h, 1))
+            painter.scale(scale, scale)
+            self.chart.paint_chart(painter, w, h)
+        finally:
+            painter.end()
+        return path.exists() and path.stat().st_size > 0

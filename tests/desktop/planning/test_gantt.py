@@ -1,0 +1,327 @@
+"""The Gantt dock on the demo plant: loads the plan, drags bars (valid: saved and undone;
+invalid: refused with the rule, nothing saved), pins, optimises, exports, follows other seats."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication, QDockWidget, QWidget
+from sqlalchemy import func, select
+
+from desktop.planning.chart import HEADER_H, GanttChart
+from desktop.planning.dock import create_dock
+from desktop.planning.widget import PlanningWidget
+from services.persistence.tables import system
+from services.scheduling.scenarios import ScenarioService
+
+pytestmark = pytest.mark.gui
+
+LOAD_MS = 30_000
+
+
+@pytest.fixture
+def planner_app(demo_sqlite_url: str, make_app: Any) -> Any:
+    return make_app(demo_sqlite_url, user="planner")
+
+
+@pytest.fixture
+def widget(planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any) -> PlanningWidget:
+    ctx = make_ctx(planner_app)
+    w = PlanningWidget(ctx)
+    qtbot.addWidget(w)
+    w.resize(1400, 700)
+    w.show()
+    w.start()
+    qtbot.waitUntil(
+        lambda: w.store.view is not None and bool(w.store.view.entries), timeout=LOAD_MS
+    )
+    return w
+
+
+def _send(chart: QWidget, kind: QEvent.Type, pos: QPointF, buttons: Qt.MouseButton) -> None:
+    button = Qt.MouseButton.NoButton if kind == QEvent.Type.MouseMove else Qt.MouseButton.LeftButton
+    event = QMouseEvent(
+        kind,
+        pos,
+        QPointF(chart.mapToGlobal(pos.toPoint())),
+        button,
+        buttons,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(chart, event)
+
+
+def _drag(chart: GanttChart, start: QPointF, end: QPointF) -> None:
+    left = Qt.MouseButton.LeftButton
+    _send(chart, QEvent.Type.MouseButtonPress, start, left)
+    steps = 5
+    for i in range(1, steps + 1):
+        p = start + (end - start) * (i / steps)
+        _send(chart, QEvent.Type.MouseMove, p, left)
+    _send(chart, QEvent.Type.MouseButtonRelease, end, Qt.MouseButton.NoButton)
+
+
+def _show_bar(chart: GanttChart, operation_id: str) -> QPointF:
+    """Zoom to a minute per pixel with the bar near the left and its row in view."""
+    bar = chart.data.bars[operation_id]
+    chart.mpp = 1.0
+    chart.t0 = bar.start - 120
+    chart.y0 = max(0.0, chart.data.rows[bar.row].top - 60.0)
+    chart.update()
+    rect = chart.bar_rect(operation_id)
+    assert rect is not None
+    return QPointF(rect.left() + min(8.0, rect.width() / 2), rect.center().y())
+
+
+def _stored(app: Any, scenario_id: str) -> dict[str, Any]:
+    service = ScenarioService(app)
+    return {e.operation_id: e for e in service.entries(app.actor(), scenario_id)}
+
+
+def _moves(app: Any) -> int:
+    with app.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(system.audit_log)
+                .where(system.audit_log.c.action == "schedule_entry.move")
+            ).scalar_one()
+        )
+
+
+def test_the_dock_loads_the_demo_plants_plan(widget: PlanningWidget, tmp_path: Path) -> None:
+    store, chart = widget.store, widget.chart
+    view = store.view
+    assert view is not None
+    assert store.scenario_id is not None  # a first plan was built and saved
+    assert len(view.entries) == view.plant.problem.operation_count > 500
+    assert [r.kind for r in chart.data.rows].count("line") == 3
+    assert chart.visible_bar_count() > 0
+    assert view.late  # the demo has late work orders, flagged
+    assert all(
+        chart.data.bars[e.operation_id].late for e in view.entries if e.work_order_id in view.late
+    )
+    assert "late" in widget.summary.text()
+    # selecting a bar highlights its work order
+    op = view.entries[0].operation_id
+    _show_bar(chart, op)
+    chart.select(chart.data.bars[op])
+    assert chart.selected_order == view.entries[0].work_order_id
+
+
+def test_zoom_and_pan_by_keys_wheel_and_drag(widget: PlanningWidget, qtbot: Any) -> None:
+    chart = widget.chart
+    chart.setFocus()
+    mpp = chart.mpp
+    qtbot.keyClick(chart, Qt.Key.Key_Plus)
+    assert chart.mpp < mpp
+    qtbot.keyClick(chart, Qt.Key.Key_Minus)
+    qtbot.keyClick(chart, Qt.Key.Key_Minus)
+    assert chart.mpp > mpp
+    t0 = chart.t0
+    qtbot.keyClick(chart, Qt.Key.Key_Right)
+    assert chart.t0 > t0
+    # drag on empty space (the header row's height is no bar) pans in time
+    t0 = chart.t0
+    y = HEADER_H + chart.data.rows[0].top + 5  # the first line's header row: never a bar
+    _drag(chart, QPointF(600, y), QPointF(500, y))
+    assert chart.t0 == pytest.approx(t0 + 100 * chart.mpp)
+
+
+def test_drag_to_a_valid_place_saves_and_undo_restores(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    store, chart = widget.store, widget.chart
+    assert store.view is not None
+    sid = store.scenario_id
+    assert sid is not None
+    shift = 360  # minutes later, as pixels at a minute per pixel
+    for e in sorted(store.view.entries, key=lambda e: e.end, reverse=True):
+        check = store.check_drag(
+            e.operation_id, e.start + timedelta(minutes=shift), e.work_centre_id
+        )
+        if check is not None and check.valid and check.start != e.start:
+            break
+    else:
+        raise AssertionError("no bar can move")
+    op, original = e.operation_id, e.start
+    start = _show_bar(chart, op)
+    _drag(chart, start, start + QPointF(shift, 0))
+    qtbot.waitUntil(lambda: _stored(planner_app, sid)[op].start == check.start, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: store.entry(op).start == check.start)  # type: ignore[union-attr]
+    assert store.undo_stack.count() == 1
+    store.undo_stack.undo()
+    qtbot.waitUntil(lambda: _stored(planner_app, sid)[op].start == original, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: store.entry(op) is not None and store.entry(op).start == original)  # type: ignore[union-attr]
+    store.undo_stack.redo()
+    qtbot.waitUntil(lambda: _stored(planner_app, sid)[op].start == check.start, timeout=LOAD_MS)
+
+
+def test_drag_to_an_invalid_place_is_refused_with_the_rule(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    store, chart = widget.store, widget.chart
+    assert store.view is not None
+    sid = store.scenario_id
+    assert sid is not None
+    plant = store.view.plant
+    e = store.view.entries[0]
+    eligible = set(plant.eligible(e.operation_id))
+    target = next(c.id for c in plant.work_centres if c.id not in eligible)
+    row = chart.data.row_of_centre[target]
+    start = _show_bar(chart, e.operation_id)
+    target_y = chart.y_of_row(row) + chart.data.rows[row].height / 2
+    if not HEADER_H < target_y < chart.height():
+        chart.y0 = max(0.0, chart.data.rows[row].top - 100.0)
+        start = QPointF(start.x(), chart.y_of_row(chart.data.bars[e.operation_id].row) + 10)
+        target_y = chart.y_of_row(row) + chart.data.rows[row].height / 2
+    feedback: list[tuple[str, bool]] = []
+    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
+    _drag(chart, start, QPointF(start.x(), target_y))
+    assert feedback
+    assert feedback[-1][1] is False
+    assert "cannot run on" in feedback[-1][0]
+    assert "Not moved" in widget.status.text()
+    assert "cannot run on" in widget.status.text()
+    assert store.undo_stack.count() == 0
+    assert _stored(planner_app, sid)[e.operation_id].work_centre_id == e.work_centre_id
+    assert _moves(planner_app) == 0
+
+
+def test_pin_from_the_context_menu_then_the_bar_stays(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    store, chart = widget.store, widget.chart
+    assert store.view is not None
+    sid = store.scenario_id
+    assert sid is not None
+    e = store.view.entries[0]
+    menu = chart.menu_for(chart.data.bars[e.operation_id])
+    pin = menu.actions()[0]
+    assert pin.text() == "Pin here"
+    pin.trigger()
+    qtbot.waitUntil(lambda: _stored(planner_app, sid)[e.operation_id].pinned, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: store.entry(e.operation_id).pinned)  # type: ignore[union-attr]
+    check = store.check_drag(e.operation_id, e.start + timedelta(hours=2), e.work_centre_id)
+    assert check is not None
+    assert not check.valid
+    assert "pinned" in check.message
+    assert chart.menu_for(chart.data.bars[e.operation_id]).actions()[0].text() == "Unpin"
+    store.undo_stack.undo()
+    qtbot.waitUntil(lambda: not _stored(planner_app, sid)[e.operation_id].pinned, timeout=LOAD_MS)
+
+
+def test_optimise_with_a_short_limit_saves_a_scenario_and_updates_the_chart(
+    widget: PlanningWidget, qtbot: Any
+) -> None:
+    store = widget.store
+    first = store.scenario_id
+    widget.time_limit.setValue(2)
+    qtbot.mouseClick(widget.optimise_button, Qt.MouseButton.LeftButton)
+    assert widget.stop_button.isEnabled()
+    qtbot.waitUntil(lambda: store.scenario_id not in (None, first), timeout=60_000)
+    qtbot.waitUntil(lambda: not store.is_optimising and len(store.scenarios) == 2, timeout=LOAD_MS)
+    assert store.view is not None
+    assert store.view.scenario_id == store.scenario_id
+    assert widget.scenario_box.count() == 2
+    assert widget.scenario_box.currentData() == store.scenario_id
+    assert "Saved Optimised" in widget.status.text()
+    assert not widget.stop_button.isEnabled()
+    # the first scenario is still there to go back to
+    store.select_scenario(str(first))
+    qtbot.waitUntil(lambda: store.view is not None and store.view.scenario_id == first)
+
+
+def test_stop_ends_the_optimiser_early(widget: PlanningWidget, qtbot: Any) -> None:
+    store = widget.store
+    first = store.scenario_id
+    widget.time_limit.setValue(120)
+    widget.optimise()
+    widget.stop_button.click()
+    # far sooner than the 120 s limit
+    qtbot.waitUntil(lambda: store.scenario_id not in (None, first), timeout=60_000)
+    assert not store.is_optimising
+    current = store.current_scenario()
+    assert current is not None
+    assert "(stopped)" in current.name
+
+
+def test_release_marks_the_scenario(widget: PlanningWidget, qtbot: Any) -> None:
+    store = widget.store
+    assert widget.release_button.isEnabled()
+    widget.release_button.click()
+
+    def released() -> bool:
+        current = store.current_scenario()
+        return current is not None and current.status.value == "released"
+
+    qtbot.waitUntil(released, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: not widget.release_button.isEnabled())
+    assert "[released]" in widget.scenario_box.currentText()
+
+
+def test_exports_write_png_pdf_and_csv(widget: PlanningWidget, tmp_path: Path, qtbot: Any) -> None:
+    png, pdf, csv = tmp_path / "plan.png", tmp_path / "plan.pdf", tmp_path / "plan.csv"
+    widget.export("png", png)
+    widget.export("pdf", pdf)
+    widget.export("csv", csv)
+    assert png.read_bytes().startswith(b"\x89PNG")
+    assert pdf.read_bytes().startswith(b"%PDF")
+    qtbot.waitUntil(csv.exists, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: "Wrote" in widget.status.text() and "csv" in widget.status.text())
+    assert widget.store.view is not None
+    assert len(csv.read_text().splitlines()) == 1 + len(widget.store.view.entries)
+
+
+def test_a_move_on_another_seat_refreshes_the_chart(
+    widget: PlanningWidget, demo_sqlite_url: str, make_app: Any, qtbot: Any
+) -> None:
+    store = widget.store
+    assert store.view is not None
+    sid = store.scenario_id
+    assert sid is not None
+    other = make_app(demo_sqlite_url, user="planner", seat="seat-2")
+    service = ScenarioService(other)
+    for e in sorted(store.view.entries, key=lambda e: e.end, reverse=True):
+        check = store.check_drag(e.operation_id, e.start + timedelta(hours=5), e.work_centre_id)
+        if check is not None and check.valid and check.start != e.start:
+            break
+    else:
+        raise AssertionError("no bar can move")
+    service.move(other.actor(), sid, e.operation_id, start=check.start)
+
+    def moved() -> bool:
+        entry = store.entry(e.operation_id)
+        return entry is not None and entry.start == check.start
+
+    qtbot.waitUntil(moved, timeout=LOAD_MS)
+
+
+def test_create_dock_adds_the_planning_dock(
+    planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any
+) -> None:
+    class Window(QWidget):
+        def __init__(self) -> None:
+            super().__init__()
+            self.docks: list[QDockWidget] = []
+
+        def add_dock(self, name: str, title: str, w: QWidget, area: Any) -> QDockWidget:
+            dock = QDockWidget(title, self)
+            dock.setObjectName(name)
+            dock.setWidget(w)
+            self.docks.append(dock)
+            return dock
+
+    window = Window()
+    qtbot.addWidget(window)
+    dock = create_dock(make_ctx(planner_app), window)  # type: ignore[arg-type]
+    assert dock.objectName() == "planning_gantt"
+    planning = dock.widget()
+    assert isinstance(planning, PlanningWidget)
+    qtbot.waitUntil(lambda: planning.store.view is not None, timeout=LOAD_MS)
