@@ -305,3 +305,26 @@ def test_refusals_name_dates_not_day_numbers(service: RosterService) -> None:
         service.save(LEAD, MONDAY, DAYS, [CellChange("OP-1", day(2), OFF, "E")])
     assert "5 days in a row (Mon 16 Nov to Fri 20 Nov)" in err.value.message
     assert "day 0" not in err.value.message
+
+
+def test_two_seats_racing_for_one_cell_one_wins(service: RosterService) -> None:
+    import threading
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def edit(code: str) -> None:
+        barrier.wait()
+        try:
+            service.save(LEAD, MONDAY, DAYS, [CellChange("OP-3", day(1), OFF, code)])
+            outcomes.append("saved")
+        except ConcurrentEdit:
+            outcomes.append("stale")
+
+    threads = [threading.Thread(target=edit, args=(c,)) for c in ("E", "E")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["saved", "stale"]
+    assert service.read(MONDAY, DAYS).cell("OP-3", 1).shift == "E"
