@@ -14,17 +14,19 @@ Keys: + / - zoom, arrows pan, Home goes to now.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QContextMenuEvent,
     QFont,
     QKeyEvent,
+    QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
@@ -71,6 +73,17 @@ class _Pan:
     press: QPointF
     t0: float
     y0: float
+
+
+def _undo_key(event: QKeyEvent) -> bool:
+    return event.matches(QKeySequence.StandardKey.Undo)
+
+
+def _redo_key(event: QKeyEvent) -> bool:
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    return event.matches(QKeySequence.StandardKey.Redo) or (
+        event.key() == Qt.Key.Key_Z and (event.modifiers() & ctrl_shift) == ctrl_shift
+    )
 
 
 def _hue(key: str) -> int:
@@ -240,6 +253,8 @@ class GanttChart(QWidget):
                 continue
             for bar in data.row_bars[i].visible(t_left, t_right):
                 self._paint_bar(p, bar, faded=bar.operation_id == dragged)
+        if self.selected_order is not None:
+            self._paint_chain(p, self.selected_order)
         if self._drag is not None and self._drag.active and self._drag.check is not None:
             self._paint_ghost(p, self._drag.check)
         if self.store.view is not None:
@@ -375,6 +390,15 @@ class GanttChart(QWidget):
             inner = rect.adjusted(5 if bar.entry.pinned else 3, 0, -3, 0)
             p.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter), bar.label)
 
+    def _paint_chain(self, p: QPainter, order: str) -> None:
+        """Arrows from each step of the selected work order to the next."""
+        steps = sorted(self.data.by_order.get(order, ()), key=lambda b: b.operation_id)
+        p.setPen(QPen(QColor(20, 20, 20), 1.5, Qt.PenStyle.DotLine))
+        for a, b in itertools.pairwise(steps):
+            ra = self._rect(a.start, a.end, a.row)
+            rb = self._rect(b.start, b.end, b.row)
+            p.drawLine(QPointF(ra.right(), ra.center().y()), QPointF(rb.left(), rb.center().y()))
+
     def _paint_ghost(self, p: QPainter, check: DragCheck) -> None:
         row = self.data.row_of_centre.get(check.work_centre_id)
         if row is None:
@@ -477,9 +501,23 @@ class GanttChart(QWidget):
             self.pan(-delta.x() / 2.0, -delta.y() / 2.0)
         event.accept()
 
+    def event(self, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and (_undo_key(event) or _redo_key(event))
+        ):
+            event.accept()  # ours, not another dock's window-wide shortcut
+            return True
+        return super().event(event)
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+        if _undo_key(event):
+            self.store.undo_stack.undo()
+        elif _redo_key(event):
+            self.store.undo_stack.redo()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
             self.zoom(0.8)
         elif key in (Qt.Key.Key_Minus, Qt.Key.Key_Underscore):
             self.zoom(1.25)

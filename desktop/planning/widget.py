@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence, QPageLayout, QPageSize, QPainter, QPdfWriter, QShortcut
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -113,15 +113,10 @@ class PlanningWidget(QWidget):
         bottom.addWidget(self.summary)
         lay.addLayout(bottom)
 
-        for seq, slot in (
-            (QKeySequence.StandardKey.Undo, self.store.undo_stack.undo),
-            (QKeySequence("Ctrl+Shift+Z"), self.store.undo_stack.redo),
-            (QKeySequence.StandardKey.Redo, self.store.undo_stack.redo),
-        ):
-            sc = QShortcut(seq, self)
-            sc.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-            sc.activated.connect(slot)
-
+        # Ctrl+Z / Ctrl+Shift+Z are handled by the chart when it has the focus (a window-wide
+        # shortcut here would clash with the other docks' undo)
+        self.undo_button.setToolTip("Undo (Ctrl+Z in the chart)")
+        self.redo_button.setToolTip("Redo (Ctrl+Shift+Z in the chart)")
         self.store.loaded.connect(self._on_loaded)
         self.store.message.connect(self._show_message)
         self.store.progress.connect(self._on_progress)

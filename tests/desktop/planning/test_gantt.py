@@ -156,10 +156,12 @@ def test_drag_to_a_valid_place_saves_and_undo_restores(
     qtbot.waitUntil(lambda: _stored(planner_app, sid)[op].start == check.start, timeout=LOAD_MS)
     qtbot.waitUntil(lambda: store.entry(op).start == check.start)  # type: ignore[union-attr]
     assert store.undo_stack.count() == 1
-    store.undo_stack.undo()
+    chart.setFocus()
+    qtbot.keyClick(chart, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: _stored(planner_app, sid)[op].start == original, timeout=LOAD_MS)
     qtbot.waitUntil(lambda: store.entry(op) is not None and store.entry(op).start == original)  # type: ignore[union-attr]
-    store.undo_stack.redo()
+    ctrl_shift = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    qtbot.keyClick(chart, Qt.Key.Key_Z, ctrl_shift)
     qtbot.waitUntil(lambda: _stored(planner_app, sid)[op].start == check.start, timeout=LOAD_MS)
 
 
