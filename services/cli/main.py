@@ -40,7 +40,9 @@ Extender = Callable[[argparse._SubParsersAction, argparse.ArgumentParser], None]
 
 def build_parser(extra: Sequence[Extender] = ()) -> Parser:
     parser = Parser(prog="takt", description="Takt Control Room: the factory control room.")
-    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    parser.add_argument(
+        "--version", dest="show_version", action="store_true", help="print the version and exit"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more detail to stderr")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     parents = common_options()
@@ -77,7 +79,7 @@ def run(argv: Sequence[str] | None = None, extra: Sequence[Extender] = ()) -> in
     parser = build_parser(extra)
     args = parser.parse_args(argv)
     _configure_console_logging(verbose=args.verbose)
-    if args.version:
+    if args.show_version:
         from services.version import __version__
 
         print(__version__)  # noqa: T201
