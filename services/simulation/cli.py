@@ -1,6 +1,7 @@
 """``takt simulate``: stream a live plant into the configured database (the demo plant).
 
     takt simulate [--speed N] [--duration S] [--seed K] [--faults drift,breakdown,late] [--tick S]
+                  [--start WHEN]
 
 Ctrl+C stops it cleanly (the step being written is rolled back) and prints the summary.
 """
@@ -11,6 +12,7 @@ import argparse
 import signal
 import sys
 import threading
+from datetime import UTC, datetime, timedelta
 
 from domain.auth import Actor, Permission
 from domain.errors import NotFound, ValidationError
@@ -27,6 +29,31 @@ def _faults(value: str) -> frozenset[str]:
         raise argparse.ArgumentTypeError(exc.message) from None
 
 
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _start(value: str) -> datetime | str:
+    text = value.strip()
+    if text.lower() == "last":
+        return "last"
+    if text.startswith("-") and text[-1:].lower() in _UNITS:
+        try:
+            amount = float(text[1:-1])
+        except ValueError:
+            amount = -1.0
+        if amount > 0:
+            back = timedelta(seconds=amount * _UNITS[text[-1].lower()])
+            return datetime.now(UTC) - back
+    try:
+        at = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{value!r} is not a time: use ISO 8601 (2026-11-16T06:00) or a time back from now "
+            "(-8h, -90m, -2d)"
+        ) from None
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "simulate",
@@ -36,7 +63,9 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
             "Simulate the plant in the configured database: machine metrics (utilisation, cycle "
             "time, temperature, vibration, power, units, quality), machine status changes, "
             "work-order progress and attendance, written every --tick seconds and announced "
-            "to every seat. --speed is simulated seconds per real second. Faults: a machine "
+            "to every seat. --speed is simulated seconds per real second (screens show windows "
+            "ending now: a faster run from now runs ahead of the wall clock, one from --start "
+            "in the past catches up with it and then runs live). Faults: a machine "
             "drifting towards failure (temperature and vibration rise, then it breaks down), "
             "a breakdown, a late order. The same --seed gives the same plant. Ctrl+C stops "
             "it with a summary."
@@ -45,8 +74,19 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
     p.add_argument(
         "--speed",
         type=positive_float,
-        default=60.0,
-        help="simulated seconds per real second (default 60: a minute a second)",
+        default=1.0,
+        help="simulated seconds per real second (default 1: live, the wall clock)",
+    )
+    p.add_argument(
+        "--start",
+        type=_start,
+        default=None,
+        metavar="WHEN",
+        help=(
+            "simulated start: ISO 8601, a time back from now (-8h, -90m, -2d) or 'last' (where "
+            "the stored metrics end); a faster run that starts in the past fast-forwards to "
+            "now and then runs live (default: now)"
+        ),
     )
     p.add_argument(
         "--duration",
@@ -88,17 +128,10 @@ def _simulate(args: argparse.Namespace) -> int:
     from services.demo.loader import is_empty
     from services.simulation.faults import ALL_FAULTS, FaultKind
     from services.simulation.model import StepResult
-    from services.simulation.runner import Simulation, SimulationSettings
+    from services.simulation.runner import Simulation, SimulationSettings, last_metric_at
     from services.simulation.writer import WriteCounts
 
     faults = ALL_FAULTS if args.faults is None else frozenset(FaultKind(f) for f in args.faults)
-    settings = SimulationSettings(
-        speed=args.speed,
-        tick_s=args.tick,
-        duration_s=args.duration,
-        seed=args.seed,
-        faults=faults,
-    )
     every = max(1, round(10 / args.tick))  # a progress line about every 10 real seconds
     steps = 0
 
@@ -117,6 +150,15 @@ def _simulate(args: argparse.Namespace) -> int:
         if is_empty(app):
             raise CliError("the database holds no plant: load one first with `takt demo`")
         actor = _actor(app, args.user)
+        start = last_metric_at(app) if args.start == "last" else args.start
+        settings = SimulationSettings(
+            speed=args.speed,
+            tick_s=args.tick,
+            duration_s=args.duration,
+            seed=args.seed,
+            faults=faults,
+            start=start,
+        )
         sim = Simulation(app, actor, settings)
         stop = threading.Event()
 

@@ -47,11 +47,12 @@ def parse_faults(text: str) -> frozenset[FaultKind]:
 @dataclass(frozen=True, slots=True)
 class FaultPlan:
     kinds: frozenset[FaultKind] = ALL_FAULTS
-    drift_start_s: float = 0.0
-    drift_ramp_s: float = 2 * 3600.0
-    breakdown_at_s: float = 1800.0
-    late_at_s: float = 600.0
-    repair_s: float = 45 * 60.0
+    # an open-ended run: everything within half an hour, so a live demo shows it
+    drift_start_s: float = 60.0
+    drift_ramp_s: float = 20 * 60.0
+    breakdown_at_s: float = 5 * 60.0
+    late_at_s: float = 2 * 60.0
+    repair_s: float = 10 * 60.0
 
     def __post_init__(self) -> None:
         if self.drift_ramp_s <= 0 or self.repair_s <= 0:

@@ -1,6 +1,12 @@
 """The simulation loop: a step every ``tick_s`` real seconds, ``speed`` simulated seconds per real
 second, each step written in its own short transaction. Stops when the duration is over, when
 ``stop`` is set, or on Ctrl+C (the step being written is rolled back), and returns a summary.
+
+The screens show windows that end at the wall clock ("the last hour"), so the simulated clock
+matters: at speed 1 it is the wall clock; a faster run from now runs ahead of it (its data shows
+as the wall clock gets there); a faster run that starts in the past fast-forwards up to the
+wall clock and then keeps pace with it (``--start -8h --speed 480``: the last eight hours in
+a minute, then live).
 """
 
 from __future__ import annotations
@@ -13,10 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from sqlalchemy import func, select
+
 from domain.auth import Actor, Permission
 from domain.errors import ValidationError
 from domain.events import Change, Topic
 from services.bootstrap import App
+from services.persistence.tables.plant import machine_metrics
 from services.simulation.faults import ALL_FAULTS, FaultKind, FaultPlan
 from services.simulation.model import PlantState, StepResult
 from services.simulation.snapshot import load_state
@@ -30,12 +39,12 @@ StepObserver = Callable[[StepResult, WriteCounts], None]
 
 @dataclass(frozen=True, slots=True)
 class SimulationSettings:
-    speed: float = 60.0  # simulated seconds per real second
+    speed: float = 1.0  # simulated seconds per real second
     tick_s: float = 1.0  # real seconds between steps
     duration_s: float | None = None  # real seconds; None: until stopped
     seed: int = 7
     faults: frozenset[FaultKind] = ALL_FAULTS
-    start: datetime | None = None  # simulated start (default: now)
+    start: datetime | None = None  # simulated start (default: now; earlier: fast-forward)
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -92,6 +101,13 @@ class SimulationSummary:
         }
 
 
+def last_metric_at(app: App) -> datetime | None:
+    """Where the stored machine metrics end (None: there are none)."""
+    with app.engine.connect() as conn:
+        at = conn.execute(select(func.max(machine_metrics.c.at))).scalar_one()
+    return at if isinstance(at, datetime) else None
+
+
 class Simulation:
     """One simulator run against ``app``'s database, as ``actor`` (who may operate the system)."""
 
@@ -100,7 +116,10 @@ class Simulation:
         self.app = app
         self.actor = actor
         self.settings = settings
-        start = settings.start or app.clock.now()
+        now = app.clock.now()
+        start = settings.start or now
+        # started in the past: fast-forward at the speed up to the wall clock, then keep pace
+        self.catch_up = start < now and settings.speed > 1
         self.state: PlantState = load_state(app.engine, start.astimezone(UTC), settings.seed)
         span = None if settings.duration_s is None else settings.duration_s * settings.speed
         self.plan = FaultPlan.over(settings.faults, span)
@@ -120,19 +139,22 @@ class Simulation:
         s = self.settings
         started_sim = self.state.at
         started = time.monotonic()
-        steps = 0
+        steps = ticks = 0
         interrupted = False
         self._mark("simulation_started")
         deadline = time.monotonic()
         try:
-            while not stop.is_set() and (s.steps is None or steps < s.steps):
-                result = step(self.state, self.plan, self.rng, s.step_s)
-                with self.app.uow(self.actor) as uow:
-                    write_step(uow, result, self.counts)
-                    uow.commit()
-                steps += 1
-                if on_step is not None:
-                    on_step(result, self.counts)
+            while not stop.is_set() and (s.steps is None or ticks < s.steps):
+                ticks += 1
+                step_s = self._next_step_s()
+                if step_s > 0:
+                    result = step(self.state, self.plan, self.rng, step_s)
+                    with self.app.uow(self.actor) as uow:
+                        write_step(uow, result, self.counts)
+                        uow.commit()
+                    steps += 1
+                    if on_step is not None:
+                        on_step(result, self.counts)
                 if realtime:
                     deadline += s.tick_s
                     wait = deadline - time.monotonic()
@@ -154,6 +176,15 @@ class Simulation:
         )
         self._mark("simulation_stopped", summary.as_dict())
         return summary
+
+    def _next_step_s(self) -> float:
+        """Simulated seconds of the next step: speed x tick, or when catching up with the wall
+        clock, no further than the wall clock (0 when it is there already)."""
+        step_s = self.settings.step_s
+        if not self.catch_up:
+            return step_s
+        ahead = (self.app.clock.now() - self.state.at).total_seconds()
+        return min(step_s, max(ahead, 0.0))
 
     def _mark(self, kind: str, data: dict[str, object] | None = None) -> None:
         """An audit row and a system change event when the run starts and stops."""

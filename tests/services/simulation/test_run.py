@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -243,3 +244,29 @@ def test_sigint_stops_the_console_command_cleanly(demo_sqlite_url: str, tmp_path
     assert proc.returncode == 0, err
     assert "stopped by Ctrl+C" in out
     assert "Traceback" not in err
+
+
+def test_a_fast_run_from_the_past_catches_up_with_the_clock_and_goes_no_further(
+    demo_sqlite_url: str, make_app: Any
+) -> None:
+    app = make_app(demo_sqlite_url)  # its clock stands at NOW
+    settings = SimulationSettings(
+        speed=600, tick_s=1.0, duration_s=20, start=NOW - timedelta(hours=1), faults=frozenset()
+    )
+    summary = Simulation(app, ADMIN, settings).run(realtime=False)
+    assert summary.steps == 6  # six steps of ten minutes reach NOW; the other ticks wait
+    assert summary.ended == NOW
+    with app.engine.connect() as conn:
+        latest = conn.execute(select(func.max(machine_metrics.c.at))).scalar_one()
+    assert latest == NOW
+
+
+def test_cli_continues_from_where_the_stored_metrics_end(
+    demo_sqlite_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["simulate", "--database-url", demo_sqlite_url, "--start", "last", "--json"]
+    code = cli([*args, "--speed", "600", "--tick", "0.05", "--duration", "0.2"])
+    assert code == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["simulated_from"] == NOW.isoformat()  # the demo's metrics end at NOW
+    assert payload["simulated_seconds"] == 4 * 30.0
