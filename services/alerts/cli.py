@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import argparse
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from domain.auth import Actor
 from domain.errors import NotFound
 from domain.model.alerts import Alert, AlertSeverity, AlertState, AlertType
-from services.bootstrap import App
 from services.cli.common import CliError, emit, positive_int
 from services.cli.context import open_app
+
+if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
+    from services.bootstrap import App
 
 STATE_CHOICES = ("open", "all", *(s.value for s in AlertState))
 
