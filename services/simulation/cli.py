@@ -33,23 +33,24 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def _start(value: str) -> datetime | str:
-    text = value.strip()
-    if text.lower() == "last":
+    """ISO 8601, 'last', or a time back from now: ``8h`` (or ``-8h``, ``8h ago``)."""
+    text = value.strip().lower()
+    if text == "last":
         return "last"
-    if text.startswith("-") and text[-1:].lower() in _UNITS:
+    back = text.removeprefix("-").removesuffix("ago").strip()
+    if back[-1:] in _UNITS:
         try:
-            amount = float(text[1:-1])
+            amount = float(back[:-1])
         except ValueError:
             amount = -1.0
         if amount > 0:
-            back = timedelta(seconds=amount * _UNITS[text[-1].lower()])
-            return datetime.now(UTC) - back
+            return datetime.now(UTC) - timedelta(seconds=amount * _UNITS[back[-1]])
     try:
-        at = datetime.fromisoformat(text)
+        at = datetime.fromisoformat(value.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{value!r} is not a time: use ISO 8601 (2026-11-16T06:00) or a time back from now "
-            "(-8h, -90m, -2d)"
+            f"{value!r} is not a time: use ISO 8601 (2026-11-16T06:00), a time back from now "
+            "(8h, 90m, 2d) or 'last'"
         ) from None
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
@@ -83,7 +84,7 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
         default=None,
         metavar="WHEN",
         help=(
-            "simulated start: ISO 8601, a time back from now (-8h, -90m, -2d) or 'last' (where "
+            "simulated start: ISO 8601, a time back from now (8h, 90m, 2d) or 'last' (where "
             "the stored metrics end); a faster run that starts in the past fast-forwards to "
             "now and then runs live (default: now)"
         ),

@@ -5,7 +5,7 @@ second, each step written in its own short transaction. Stops when the duration 
 The screens show windows that end at the wall clock ("the last hour"), so the simulated clock
 matters: at speed 1 it is the wall clock; a faster run from now runs ahead of it (its data shows
 as the wall clock gets there); a faster run that starts in the past fast-forwards up to the
-wall clock and then keeps pace with it (``--start -8h --speed 480``: the last eight hours in
+wall clock and then keeps pace with it (``--start 8h --speed 480``: the last eight hours in
 a minute, then live).
 """
 

@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +270,18 @@ def test_cli_continues_from_where_the_stored_metrics_end(
     payload = json.loads(capsys.readouterr().out)
     assert payload["simulated_from"] == NOW.isoformat()  # the demo's metrics end at NOW
     assert payload["simulated_seconds"] == 4 * 30.0
+
+
+def test_cli_start_times(sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from services.cli.main import build_parser
+
+    parser = build_parser()
+    for option in (["--start", "8h"], ["--start=-8h"], ["--start", "8h ago"], ["--start", "480m"]):
+        back = datetime.now(UTC) - parser.parse_args(["simulate", *option]).start
+        assert timedelta(hours=7, minutes=59) < back < timedelta(hours=8, minutes=1)
+    assert parser.parse_args(["simulate", "--start", "2026-11-16T06:00"]).start == datetime(
+        2026, 11, 16, 6, 0, tzinfo=UTC
+    )
+    with pytest.raises(SystemExit):
+        cli(["simulate", "--database-url", sqlite_url, "--start", "yesterday"])
+    assert "'yesterday' is not a time" in capsys.readouterr().err
