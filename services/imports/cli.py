@@ -10,23 +10,23 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.auth import Actor
 from domain.errors import NotFound
-from services.bootstrap import App
 from services.cli.common import CliError, emit, existing_file
 
+if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
+    from services.bootstrap import App
+
+# the kinds of services.imports.specs (kept here so that takt --help does not load SQLAlchemy;
+# tests/services/imports/test_cli.py checks that the two agree)
+KINDS = ("operators", "skills", "machines", "work_orders", "materials", "demand")
 EXIT_INVALID = 1
 SHOWN_PROBLEMS = 50
 
 
 def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) -> None:  # type: ignore[type-arg]
-    from services.imports.specs import SPECS
-
-    columns = "; ".join(
-        f"{s.kind}: {', '.join(c + ('*' if c in s.required else '') for c in s.columns)}"
-        for s in SPECS.values()
-    )
     p = sub.add_parser(
         "import",
         parents=[parents],
@@ -35,12 +35,16 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
             "Validate a UTF-8, comma-separated CSV file with a header row and import it: all "
             "rows or none. The report names the row (the header is row 1), the column and the "
             "problem of everything invalid. Exit 0 when valid, 1 when rows are invalid, 2 when "
-            f"the file cannot be read. Columns (* required): {columns}. References name existing "
-            "rows: line_id, work_centre_id, product_id by id, employee_id an operator."
+            "the file cannot be read. `takt import KIND --columns` lists a kind's columns. "
+            "References name existing rows: line_id, work_centre_id, product_id by id, "
+            "employee_id an operator."
         ),
     )
-    p.add_argument("kind", metavar="KIND", help=f"one of {', '.join(SPECS)}")
-    p.add_argument("file", type=existing_file, metavar="FILE", help="the CSV file")
+    p.add_argument("kind", metavar="KIND", help=f"one of {', '.join(KINDS)}")
+    p.add_argument("file", type=existing_file, metavar="FILE", nargs="?", help="the CSV file")
+    p.add_argument(
+        "--columns", action="store_true", help="list the columns of KIND (* required) and exit"
+    )
     p.add_argument("--dry-run", action="store_true", help="validate only, write nothing")
     p.add_argument("--user", default=None, help="import as this user (default: TAKT_USER or admin)")
     p.set_defaults(handler=_import)
@@ -61,11 +65,17 @@ def _import(args: argparse.Namespace) -> int:
     from services.imports.csvfile import CsvFormatError
     from services.imports.service import Problem, import_csv, require_spec
 
-    path: Path = args.file
     try:
         spec = require_spec(args.kind)
     except CsvFormatError as exc:
         raise CliError(exc.message) from None
+    if args.columns:
+        columns = [c + ("*" if c in spec.required else "") for c in spec.columns]
+        emit(args, {"kind": spec.kind, "columns": columns}, ", ".join(columns))
+        return 0
+    if args.file is None:
+        raise CliError("name the CSV file to import (or pass --columns)")
+    path: Path = args.file
     with open_app(args) as app:
         actor = _actor(app, args.user)
         try:

@@ -13,11 +13,14 @@ import signal
 import sys
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from domain.auth import Actor, Permission
 from domain.errors import NotFound, ValidationError
-from services.bootstrap import App
 from services.cli.common import CliError, emit, positive_float, positive_int
+
+if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
+    from services.bootstrap import App
 
 
 def _faults(value: str) -> frozenset[str]:

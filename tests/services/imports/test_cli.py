@@ -76,3 +76,15 @@ def test_malformed_file_unknown_kind_and_permission_exit_2_with_one_line(
     good.write_text("product_id,day,quantity\nP-1,2026-01-01,12\n")
     assert cli(["import", "demand", str(good), "--database-url", url, "--user", "viewer"]) == 2
     assert "viewer (viewer) may not import data" in capsys.readouterr().err
+
+
+def test_the_kinds_named_in_the_help_are_the_specs() -> None:
+    from services.imports.cli import KINDS
+    from services.imports.specs import SPECS
+
+    assert tuple(SPECS) == KINDS
+
+
+def test_columns_are_listed_without_a_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli(["import", "skills", "--columns"]) == 0
+    assert "employee_id*" in capsys.readouterr().out
