@@ -16,22 +16,26 @@ from __future__ import annotations
 
 import itertools
 import math
+import time
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QContextMenuEvent,
     QFont,
+    QImage,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
     QPainter,
     QPaintEvent,
     QPen,
-    QPolygonF,
+    QStaticText,
+    QTransform,
     QWheelEvent,
 )
 from PySide6.QtWidgets import QMenu, QToolTip, QWidget
@@ -45,6 +49,17 @@ MIN_MPP = 0.1  # minutes per pixel: an hour is 600 px
 MAX_MPP = 80.0  # a week is about 126 px
 DRAG_START_PX = 4
 TICKS = (5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080)
+
+LAYER_PAD = 60.0  # minutes of room on both sides of the plan in the zoomed-out image
+LAYER_MAX_W = 4096  # pixels: wider (more zoomed in) views paint their visible bars directly
+SETTLE_MS = 150  # the view stays still this long before the zoomed-out image is (re)built
+SMALL_PX = 5.0  # bars narrower than this are drawn in batches, without outline or label
+HUE_BUCKETS = 24
+STATUS_COLOURS = (QColor(90, 110, 160), QColor(225, 110, 100), QColor(110, 180, 120))
+LATE_RED = QColor(210, 20, 20)
+PIN_COLOUR = QColor(30, 30, 30)
+LABEL_COLOUR = QColor(20, 20, 20)
+CHAIN_PEN = QPen(QColor(20, 20, 20), 2)
 
 CALENDAR_COLOURS = {
     "maintenance": QColor(240, 160, 60, 110),
@@ -86,13 +101,6 @@ def _redo_key(event: QKeyEvent) -> bool:
     )
 
 
-def _hue(key: str) -> int:
-    h = 0
-    for ch in key:
-        h = (h * 131 + ord(ch)) % 360_000
-    return (h * 37) % 360
-
-
 class GanttChart(QWidget):
     selection_changed = Signal(str)  # work order id ("" for none)
     drag_feedback = Signal(str, bool)  # message, is the place valid
@@ -110,6 +118,17 @@ class GanttChart(QWidget):
         self._drag: _Drag | None = None
         self._pan: _Pan | None = None
         self._fitted = False
+        self._colours: dict[str, tuple[QColor, QColor, QColor]] = {}
+        self._labels: dict[str, QStaticText] = {}
+        self._layer: QImage | None = None  # every bar at the current zoom (zoomed-out views)
+        self._layer_key: tuple[object, ...] | None = None
+        self._layer_t0 = 0.0
+        self._version = 0  # goes up when a bar changes
+        self.layer_build_ms = 0.0
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self._build_layer)
         self._font = QFont(self.font())
         self._font.setPointSizeF(max(7.0, self._font.pointSizeF() - 1))
         self.setMouseTracking(True)
@@ -117,7 +136,7 @@ class GanttChart(QWidget):
         self.setMinimumSize(400, 200)
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         store.loaded.connect(self._on_loaded)
-        store.entry_changed.connect(lambda _op: self.update())
+        store.entry_changed.connect(self._on_entry_changed)
 
     # -- geometry ----------------------------------------------------------------------------
     @property
@@ -190,7 +209,12 @@ class GanttChart(QWidget):
         self.update()
         self.view_changed.emit()
 
+    def _on_entry_changed(self, _operation_id: str) -> None:
+        self._version += 1
+        self.update()
+
     def _on_loaded(self) -> None:
+        self._version += 1
         self._drag = None
         if self.selected_order and self.selected_order not in self.data.by_order:
             self.selected_order = None
@@ -230,6 +254,8 @@ class GanttChart(QWidget):
         p.setClipRect(area)
         alt = QColor(base).darker(104)
         line_bg = QColor(base).darker(112)
+        shading: dict[str, list[QRectF]] = defaultdict(list)
+        inv = 1.0 / self.mpp
         for i in rows:
             row = data.rows[i]
             y = self.y_of_row(i)
@@ -238,21 +264,24 @@ class GanttChart(QWidget):
                 continue
             if i % 2:
                 p.fillRect(QRectF(LABEL_W, y, width - LABEL_W, row.height), alt)
+            lo, hi = t_left - 1, t_right + 1
             for s, e, kind in data.calendar[i]:
-                if e < t_left or s > t_right:
+                if e < lo or s > hi:
                     continue
-                colour = CALENDAR_COLOURS.get(kind, CALENDAR_COLOURS["maintenance"])
-                x0, x1 = self.x_of(max(s, t_left - 1)), self.x_of(min(e, t_right + 1))
-                rect = QRectF(x0, y, x1 - x0, row.height)
-                p.fillRect(rect, colour)
-                p.fillRect(rect, QBrush(colour.darker(150), Qt.BrushStyle.BDiagPattern))
+                x0 = LABEL_W + ((s if s > lo else lo) - self.t0) * inv
+                x1 = LABEL_W + ((e if e < hi else hi) - self.t0) * inv
+                shading[kind].append(QRectF(x0, y, x1 - x0, row.height))
+        p.setPen(Qt.PenStyle.NoPen)
+        for kind, rects in shading.items():  # one call per kind, not per window
+            colour = CALENDAR_COLOURS.get(kind, CALENDAR_COLOURS["maintenance"])
+            p.setBrush(colour)
+            p.drawRects(rects)
+            p.setBrush(QBrush(colour.darker(150), Qt.BrushStyle.BDiagPattern))
+            p.drawRects(rects)
+        p.setBrush(Qt.BrushStyle.NoBrush)
         self._paint_grid(p, t_left, t_right, height, text)
-        dragged = self._drag.bar.operation_id if self._drag and self._drag.active else None
-        for i in rows:
-            if data.rows[i].kind != "centre":
-                continue
-            for bar in data.row_bars[i].visible(t_left, t_right):
-                self._paint_bar(p, bar, faded=bar.operation_id == dragged)
+        if not self._blit_layer(p, width, height):
+            self._paint_bars(p, rows, t_left, t_right)
         if self.selected_order is not None:
             self._paint_chain(p, self.selected_order)
         if self._drag is not None and self._drag.active and self._drag.check is not None:
@@ -289,11 +318,13 @@ class GanttChart(QWidget):
         grid = QColor(text)
         grid.setAlpha(35)
         p.setPen(QPen(grid, 1))
+        lines = []
         t = first
         while t <= t_right:
             x = self.x_of(t)
-            p.drawLine(QPointF(x, HEADER_H), QPointF(x, height))
+            lines.append(QLineF(x, HEADER_H, x, height))
             t += step
+        p.drawLines(lines)
 
     def _paint_header(
         self, p: QPainter, t_left: float, t_right: float, width: int, text: QColor, base: QColor
@@ -344,51 +375,175 @@ class GanttChart(QWidget):
             else:
                 p.setFont(self._font)
             p.setPen(text)
-            p.drawText(
-                rect, int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), row.label
+            label = p.fontMetrics().elidedText(
+                row.label, Qt.TextElideMode.ElideRight, int(rect.width())
             )
+            align = Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft
+            p.drawText(rect, int(align), label)
         p.restore()
         p.setPen(QPen(QColor(text.red(), text.green(), text.blue(), 80), 1))
         p.drawLine(LABEL_W, 0, LABEL_W, height)
 
-    def _colour(self, bar: BarItem) -> QColor:
+    def _colours_of(self, bar: BarItem) -> tuple[QColor, QColor, QColor]:
+        """Fill, faded fill and outline of a bar (cached per work order or status)."""
         if self.colour_mode == ColourMode.STATUS:
-            if bar.entry.pinned:
-                return QColor(90, 110, 160)
-            return QColor(225, 110, 100) if bar.late else QColor(110, 180, 120)
-        return QColor.fromHsv(_hue(bar.work_order_id), 120, 225)
+            key = "\0pinned" if bar.pinned else ("\0late" if bar.late else "\0ok")
+        else:
+            key = bar.work_order_id
+        cached = self._colours.get(key)
+        if cached is None:
+            if self.colour_mode == ColourMode.STATUS:
+                fill = QColor(STATUS_COLOURS[0 if bar.pinned else (1 if bar.late else 2)])
+            else:
+                fill = QColor.fromHsv(bar.hue, 120, 225)
+            faded = QColor(fill)
+            faded.setAlpha(70)
+            cached = (fill, faded, fill.darker(160))
+            self._colours[key] = cached
+        return cached
 
-    def _paint_bar(self, p: QPainter, bar: BarItem, *, faded: bool = False) -> None:
-        rect = self._rect(bar.start, bar.end, bar.row)
-        colour = self._colour(bar)
-        chain = self.selected_order is not None and bar.work_order_id == self.selected_order
-        if faded or (self.selected_order is not None and not chain):
+    def _small_colour(self, key: int, faded: bool) -> QColor:
+        if self.colour_mode == ColourMode.STATUS:
+            colour = QColor(STATUS_COLOURS[key])
+        else:
+            colour = QColor.fromHsv(int((key + 0.5) * 360 / HUE_BUCKETS), 120, 225)
+        if faded:
             colour.setAlpha(70)
-        p.fillRect(rect, colour)
+        return colour
+
+    def _label(self, text: str) -> QStaticText:
+        st = self._labels.get(text)
+        if st is None:
+            st = QStaticText(text)
+            st.setTextFormat(Qt.TextFormat.PlainText)
+            st.prepare(QTransform(), self._font)
+            self._labels[text] = st
+        return st
+
+    def _blit_layer(self, p: QPainter, width: int, height: int) -> bool:
+        """Zoomed out, draw the bars from an image of the whole plan at this zoom, drawn once
+        and reused while panning (False: paint the visible bars instead)."""
+        data = self.data
+        if not data.bars or (self._drag is not None and self._drag.active):
+            return False
+        t_start = data.t_min - LAYER_PAD
+        layer_w = math.ceil((data.t_max + LAYER_PAD - t_start) / self.mpp)
+        if layer_w > LAYER_MAX_W or layer_w < (width - LABEL_W) // 4:
+            return False  # too wide to keep, or so zoomed out that little is on screen
+        key = (id(data), self.mpp, self.selected_order, self.colour_mode, self._version)
+        if self._layer is None or self._layer_key != key:
+            # building takes a whole-plan paint: not on every zoom step, but once the view
+            # has been still for a moment (until then the visible bars are painted)
+            if not self._settle.isActive():
+                self._settle.start()
+            return False
+        sx = (self.t0 - self._layer_t0) / self.mpp
+        w, h = width - LABEL_W, height - HEADER_H
+        p.drawImage(QRectF(LABEL_W, HEADER_H, w, h), self._layer, QRectF(sx, self.y0, w, h))
+        return True
+
+    def _build_layer(self) -> None:
+        data = self.data
+        if not data.bars:
+            return
+        t_start = data.t_min - LAYER_PAD
+        layer_w = math.ceil((data.t_max + LAYER_PAD - t_start) / self.mpp)
+        if layer_w > LAYER_MAX_W:
+            return
+        started = time.perf_counter()
+        self._layer = self._render_layer(t_start, layer_w)
+        self.layer_build_ms = (time.perf_counter() - started) * 1000
+        self._layer_key = (id(data), self.mpp, self.selected_order, self.colour_mode, self._version)
+        self._layer_t0 = t_start
+        self.update()
+
+    def _render_layer(self, t_start: float, layer_w: int) -> QImage:
+        data = self.data
+        image = QImage(layer_w, max(1, data.height), QImage.Format.Format_ARGB32_Premultiplied)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setFont(self._font)
+        saved = self.t0, self.y0
+        # _paint_bars draws at LABEL_W + (t - t0) / mpp and HEADER_H + top - y0: shift both so
+        # that the image's origin is (t_start, row top 0)
+        self.t0 = t_start + LABEL_W * self.mpp
+        self.y0 = float(HEADER_H)
+        try:
+            t_end = t_start + layer_w * self.mpp
+            self._paint_bars(painter, list(range(len(data.rows))), t_start, t_end)
+        finally:
+            self.t0, self.y0 = saved
+            painter.end()
+        return image
+
+    def _paint_bars(self, p: QPainter, rows: list[int], t_left: float, t_right: float) -> None:
+        """Bars wider than a few pixels one by one (outline, label, flags); narrower ones in
+        batches, one ``drawRects`` per colour, with a red strip on top for late ones."""
+        data = self.data
+        inv = 1.0 / self.mpp
+        t0, y0 = self.t0, self.y0
+        dragged = self._drag.bar.operation_id if self._drag and self._drag.active else None
+        selected = self.selected_order
+        faded = selected is not None
+        by_status = self.colour_mode == ColourMode.STATUS
+        small: dict[int, list[QRectF]] = defaultdict(list)
+        late: list[QRectF] = []
+        detail: list[tuple[BarItem, QRectF]] = []
+        for i in rows:
+            row = data.rows[i]
+            if row.kind != "centre":
+                continue
+            y = HEADER_H + row.top - y0 + 3
+            h = row.height - 6
+            for b in data.row_bars[i].visible(t_left, t_right):
+                x = LABEL_W + (b.start - t0) * inv
+                w = (b.end - b.start) * inv
+                if w >= SMALL_PX or b.work_order_id == selected or b.operation_id == dragged:
+                    detail.append((b, QRectF(x, y, w if w > 2.0 else 2.0, h)))
+                    continue
+                if w < 1.0:
+                    w = 1.0
+                if by_status:
+                    key = 0 if b.pinned else (1 if b.late else 2)
+                else:
+                    key = b.hue * HUE_BUCKETS // 360
+                small[key].append(QRectF(x, y, w, h))
+                if b.late:
+                    late.append(QRectF(x, y, w, 3))
+        p.setPen(Qt.PenStyle.NoPen)
+        for key, rects in small.items():
+            p.setBrush(self._small_colour(key, faded))
+            p.drawRects(rects)
+        if late:
+            p.setBrush(LATE_RED)
+            p.drawRects(late)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        for b, rect in detail:
+            self._paint_bar(p, b, rect, faded=b.operation_id == dragged)
+
+    def _paint_bar(self, p: QPainter, bar: BarItem, rect: QRectF, *, faded: bool = False) -> None:
+        fill, pale, outline = self._colours_of(bar)
+        chain = self.selected_order is not None and bar.work_order_id == self.selected_order
+        p.fillRect(rect, pale if faded or (self.selected_order is not None and not chain) else fill)
         if chain:
-            p.setPen(QPen(QColor(20, 20, 20), 2))
+            p.setPen(CHAIN_PEN)
             p.drawRect(rect)
         elif rect.width() > 3:
-            p.setPen(QPen(colour.darker(160), 1))
+            p.setPen(outline)
             p.drawRect(rect)
-        if bar.entry.pinned:
-            p.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), QColor(30, 30, 30))
+        if bar.pinned:
+            p.fillRect(QRectF(rect.left(), rect.top(), 3, rect.height()), PIN_COLOUR)
         if bar.late:
-            tri = QPolygonF(
-                [
-                    QPointF(rect.right() - 7, rect.top()),
-                    QPointF(rect.right(), rect.top()),
-                    QPointF(rect.right(), rect.top() + 7),
-                ]
-            )
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(QColor(210, 20, 20))
-            p.drawPolygon(tri)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-        if rect.width() > 40:
-            p.setPen(QColor(20, 20, 20))
-            inner = rect.adjusted(5 if bar.entry.pinned else 3, 0, -3, 0)
-            p.drawText(inner, int(Qt.AlignmentFlag.AlignVCenter), bar.label)
+            right, top = rect.right(), rect.top()
+            p.fillRect(QRectF(right - 6, top, 6, 3), LATE_RED)
+            p.fillRect(QRectF(right - 3, top, 3, 6), LATE_RED)
+        if rect.width() > 30:
+            st = self._label(bar.label)
+            size = st.size()
+            if size.width() + 8 <= rect.width():  # only labels that fit (no clipping per bar)
+                p.setPen(LABEL_COLOUR)
+                y = rect.top() + (rect.height() - size.height()) / 2
+                p.drawStaticText(QPointF(rect.left() + (5 if bar.pinned else 3), y), st)
 
     def _paint_chain(self, p: QPainter, order: str) -> None:
         """Arrows from each step of the selected work order to the next."""

@@ -36,14 +36,23 @@ class BarItem:
     row: int  # index into ChartData.rows
     label: str  # work order number
     late: bool
+    operation_id: str = ""
+    work_order_id: str = ""
+    pinned: bool = False
+    hue: int = 0  # 0..359, from the work order id: the same colour on every seat
 
-    @property
-    def operation_id(self) -> str:
-        return self.entry.operation_id
+    def __post_init__(self) -> None:
+        self.operation_id = self.entry.operation_id
+        self.work_order_id = self.entry.work_order_id
+        self.pinned = self.entry.pinned
+        self.hue = hue_of(self.work_order_id)
 
-    @property
-    def work_order_id(self) -> str:
-        return self.entry.work_order_id
+
+def hue_of(key: str) -> int:
+    h = 0
+    for ch in key:
+        h = (h * 131 + ord(ch)) % 360_000
+    return (h * 37) % 360
 
 
 @dataclass(slots=True)

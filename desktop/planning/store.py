@@ -163,13 +163,22 @@ class PlanStore(QObject):
             )
             job.on_success(self._first_plan).on_failure(self._failed)
             return
-        self.scenarios = loaded.scenarios
-        self.view = loaded.view
-        self.rules = loaded.rules
-        self.scenario_id = loaded.view.scenario_id
+        self.show(loaded.view, loaded.rules, loaded.scenarios)
+
+    def show(
+        self,
+        view: PlanView,
+        rules: PlanRules | None = None,
+        scenarios: list[SchedulingScenario] | None = None,
+    ) -> None:
+        """Show ``view`` (what a read brings; benchmarks and tests may call it directly)."""
+        self.scenarios = scenarios if scenarios is not None else self.scenarios
+        self.view = view
+        self.rules = rules if rules is not None else view.plant.rules(view.entries)
+        self.scenario_id = view.scenario_id
         if self._wanted is None:  # (a wanted one missing from the list: _read falls back)
             self._wanted = self.scenario_id
-        self.data = ChartData(loaded.view)
+        self.data = ChartData(view)
         self.loaded.emit()
 
     def _first_plan(self, scenario_id: str) -> None:

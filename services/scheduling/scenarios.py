@@ -198,14 +198,7 @@ class ScenarioService:
                 entries = [
                     e for e in self._entries(uow, scenario_id) if e.operation_id in plant.op_index
                 ]
-        return PlanView(
-            scenario=scenario,
-            plant=plant.with_pins(entries),
-            entries=tuple(entries),
-            calendar=_calendar(plant),
-            now=now,
-            late=_late(plant, entries),
-        )
+        return make_view(plant, entries, scenario=scenario, now=now)
 
     def compare(self, actor: Actor, scenario_ids: Sequence[str]) -> list[ScenarioFigures]:
         """Makespan, weighted tardiness, setup and utilisation of each scenario, computed from
@@ -601,6 +594,24 @@ class ScenarioService:
                 ]
             )
         return buf.getvalue()
+
+
+def make_view(
+    plant: PlantProblem,
+    entries: Sequence[ScheduleEntry],
+    *,
+    scenario: SchedulingScenario | None = None,
+    now: datetime | None = None,
+) -> PlanView:
+    """The Gantt's view of ``entries`` on ``plant`` (pinned entries become the problem's pins)."""
+    return PlanView(
+        scenario=scenario,
+        plant=plant.with_pins(entries),
+        entries=tuple(entries),
+        calendar=_calendar(plant),
+        now=now or plant.origin,
+        late=_late(plant, entries),
+    )
 
 
 def _minutes(delta: timedelta) -> int:

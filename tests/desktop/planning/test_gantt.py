@@ -327,3 +327,31 @@ def test_create_dock_adds_the_planning_dock(
     planning = dock.widget()
     assert isinstance(planning, PlanningWidget)
     qtbot.waitUntil(lambda: planning.store.view is not None, timeout=LOAD_MS)
+
+
+def test_zoomed_out_the_chart_draws_from_one_image_that_matches_the_bars(
+    widget: PlanningWidget, qtbot: Any
+) -> None:
+    chart = widget.chart
+    chart.show_range(chart.data.t_min, chart.data.t_min + 14 * 1440.0)
+    direct = chart.grab().toImage()  # the first frames after a zoom paint the bars directly
+    assert chart._layer_key is None
+    qtbot.waitUntil(lambda: chart._layer is not None, timeout=LOAD_MS)
+    chart.pan(37, 0)
+    chart.pan(-37, 0)
+    layered = chart.grab().toImage()
+    assert layered.size() == direct.size()
+    differ = sum(
+        1
+        for y in range(0, direct.height(), 3)
+        for x in range(0, direct.width(), 3)
+        if direct.pixel(x, y) != layered.pixel(x, y)
+    )
+    total = (direct.height() // 3 + 1) * (direct.width() // 3 + 1)
+    assert differ / total < 0.02
+    # a moved bar invalidates the image
+    key = chart._layer_key
+    chart._on_entry_changed("x")
+    chart.grab()
+    assert chart._layer_key == key  # not rebuilt at once ...
+    qtbot.waitUntil(lambda: chart._layer_key != key, timeout=LOAD_MS)  # ... but soon
