@@ -66,7 +66,10 @@ def register(
     ret = ops_sub.add_parser(
         "retention",
         parents=[parents, user_opt],
-        help="delete time logs (default after 90 days) and system logs (30 days)",
+        help=(
+            "delete time logs (default after 90 days), system logs (30 days) and change-feed "
+            "events (7 days)"
+        ),
     )
     ret.add_argument("--time-logs-days", type=positive_int, default=None, metavar="DAYS")
     ret.add_argument("--system-logs-days", type=positive_int, default=None, metavar="DAYS")
