@@ -123,6 +123,7 @@ class GanttChart(QWidget):
         self._layer: QImage | None = None  # every bar at the current zoom (zoomed-out views)
         self._layer_key: tuple[object, ...] | None = None
         self._layer_t0 = 0.0
+        self._layer_mpp = 0.0
         self._version = 0  # goes up when a bar changes
         self.layer_build_ms = 0.0
         self._settle = QTimer(self)
@@ -420,26 +421,34 @@ class GanttChart(QWidget):
             self._labels[text] = st
         return st
 
+    def _layer_state(self) -> tuple[object, ...]:
+        return (id(self.data), self.selected_order, self.colour_mode, self._version)
+
     def _blit_layer(self, p: QPainter, width: int, height: int) -> bool:
-        """Zoomed out, draw the bars from an image of the whole plan at this zoom, drawn once
-        and reused while panning (False: paint the visible bars instead)."""
+        """Zoomed out, draw the bars from an image of the whole plan, drawn once and reused
+        while panning; while zooming, the image of a nearby zoom stands in, scaled, until the
+        view is still and it is redrawn at the new zoom (False: paint the visible bars)."""
         data = self.data
         if not data.bars or (self._drag is not None and self._drag.active):
             return False
         t_start = data.t_min - LAYER_PAD
         layer_w = math.ceil((data.t_max + LAYER_PAD - t_start) / self.mpp)
-        if layer_w > LAYER_MAX_W or layer_w < (width - LABEL_W) // 4:
-            return False  # too wide to keep, or so zoomed out that little is on screen
-        key = (id(data), self.mpp, self.selected_order, self.colour_mode, self._version)
-        if self._layer is None or self._layer_key != key:
-            # building takes a whole-plan paint: not on every zoom step, but once the view
-            # has been still for a moment (until then the visible bars are painted)
-            if not self._settle.isActive():
-                self._settle.start()
+        if layer_w > LAYER_MAX_W:
+            return False  # zoomed in: few bars on screen, paint them
+        layer = self._layer
+        usable = layer is not None and self._layer_key == self._layer_state()
+        if not usable or self._layer_mpp != self.mpp:
+            # building takes a whole-plan paint: not on every zoom step but once the view has
+            # been still for a moment (every such frame restarts the timer)
+            self._settle.start()
+        if layer is None or not usable:
             return False
-        sx = (self.t0 - self._layer_t0) / self.mpp
+        ratio = self.mpp / self._layer_mpp
+        if not 0.25 <= ratio <= 4.0:
+            return False
         w, h = width - LABEL_W, height - HEADER_H
-        p.drawImage(QRectF(LABEL_W, HEADER_H, w, h), self._layer, QRectF(sx, self.y0, w, h))
+        sx = (self.t0 - self._layer_t0) / self._layer_mpp
+        p.drawImage(QRectF(LABEL_W, HEADER_H, w, h), layer, QRectF(sx, self.y0, w * ratio, h))
         return True
 
     def _build_layer(self) -> None:
@@ -453,7 +462,8 @@ class GanttChart(QWidget):
         started = time.perf_counter()
         self._layer = self._render_layer(t_start, layer_w)
         self.layer_build_ms = (time.perf_counter() - started) * 1000
-        self._layer_key = (id(data), self.mpp, self.selected_order, self.colour_mode, self._version)
+        self._layer_key = self._layer_state()
+        self._layer_mpp = self.mpp
         self._layer_t0 = t_start
         self.update()
 

@@ -355,3 +355,8 @@ def test_zoomed_out_the_chart_draws_from_one_image_that_matches_the_bars(
     chart.grab()
     assert chart._layer_key == key  # not rebuilt at once ...
     qtbot.waitUntil(lambda: chart._layer_key != key, timeout=LOAD_MS)  # ... but soon
+    # zooming: the image stands in, scaled, and is redrawn at the new zoom once still
+    chart.zoom(0.9)
+    chart.grab()
+    assert chart._settle.isActive()
+    qtbot.waitUntil(lambda: chart._layer_mpp == chart.mpp, timeout=LOAD_MS)
