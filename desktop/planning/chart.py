@@ -588,6 +588,8 @@ class GanttChart(QWidget):
             self.select(bar)
             if self.store.can_edit:
                 self._drag = _Drag(bar, pos)
+            elif self.store.draft is not None:
+                self.store.message.emit("Save the plan first to move bars (Save plan)", True)
             return
         self.select(None)
         self._pan = _Pan(pos, self.t0, self.y0)

@@ -28,7 +28,7 @@ from desktop.planning.undo import MoveCommand, PinCommand
 from domain.auth import Permission
 from domain.errors import Violation
 from domain.events import ChangeEvent, Topic
-from domain.model.planning import ScheduleEntry, SchedulingScenario
+from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
 from domain.rules.scheduling import PlannedOperation, PlanRules, check_move, snap_start
 from services.scheduling.problem import ProgressDto
 from services.scheduling.scenarios import (
@@ -37,6 +37,8 @@ from services.scheduling.scenarios import (
     PlanView,
     ScenarioFigures,
     ScenarioService,
+    entries_of,
+    make_view,
 )
 
 log = logging.getLogger(__name__)
@@ -90,6 +92,7 @@ class _Loaded:
     scenarios: list[SchedulingScenario]
     view: PlanView
     rules: PlanRules
+    draft: OptimiseResult | None = None  # no scenario yet: an unsaved first plan
 
 
 class _Bridge(QObject):
@@ -113,6 +116,7 @@ class PlanStore(QObject):
         self.data = ChartData()
         self.rules: PlanRules | None = None
         self.scenarios: list[SchedulingScenario] = []
+        self.draft: OptimiseResult | None = None
         self.scenario_id: str | None = None  # the scenario shown
         self._wanted: str | None = None  # the scenario to read next (None: the default one)
         self._reading = False
@@ -126,7 +130,8 @@ class PlanStore(QObject):
 
     @property
     def can_edit(self) -> bool:
-        return self.ctx.actor.can(Permission.SCHEDULE)
+        """May this seat change the plan shown (a saved scenario, not archived)?"""
+        return self.ctx.actor.can(Permission.SCHEDULE) and self.scenario_id is not None
 
     @property
     def is_optimising(self) -> bool:
@@ -145,25 +150,36 @@ class PlanStore(QObject):
         job = self.ctx.runner.query(self._read, self._wanted, name="plan", owner=self)
         job.on_success(self._apply).on_failure(self._failed).on_finished(self._read_done)
 
-    def _read(self, scenario_id: str | None) -> _Loaded | None:
+    def _read(self, scenario_id: str | None) -> _Loaded:
         actor = self.ctx.actor
         scenarios = self.service.list_scenarios(actor)
-        if not scenarios and actor.can(Permission.SCHEDULE):
-            return None  # the GUI thread asks for a first plan (a write)
+        if not scenarios:  # nothing saved yet: show a first plan, write nothing
+            draft = self.service.draft(actor)
+            view = make_view(draft.plant, entries_of(draft), now=draft.started_at)
+            return _Loaded([], view, view.plant.rules(view.entries), draft)
         if scenario_id is not None and scenario_id not in {s.id for s in scenarios}:
             scenario_id = None
         view = self.service.view(actor, scenario_id)
         return _Loaded(scenarios, view, view.plant.rules(view.entries))
 
-    def _apply(self, loaded: _Loaded | None) -> None:
-        if loaded is None:
-            self.message.emit("No plan yet: building a first plan…", False)
-            job = self.ctx.runner.command(
-                self.service.initial_plan, self.ctx.actor, name="first plan", owner=self
-            )
-            job.on_success(self._first_plan).on_failure(self._failed)
-            return
+    def _apply(self, loaded: _Loaded) -> None:
+        self.draft = loaded.draft
         self.show(loaded.view, loaded.rules, loaded.scenarios)
+        if loaded.draft is not None:
+            self.message.emit(
+                "No saved plan yet: this is a first plan from the quick scheduler. Save it (or "
+                "Optimise) to keep it and to move bars.",
+                False,
+            )
+
+    def save_draft(self) -> None:
+        """Save the unsaved first plan as a draft scenario (exactly what is shown)."""
+        if self.draft is None:
+            return
+        job = self.ctx.runner.command(
+            _save_draft, self.service, self.ctx.actor, self.draft, name="save plan", owner=self
+        )
+        job.on_success(self._first_plan).on_failure(self._failed)
 
     def show(
         self,
@@ -182,6 +198,7 @@ class PlanStore(QObject):
         self.loaded.emit()
 
     def _first_plan(self, scenario_id: str) -> None:
+        self.message.emit("Saved the first plan", False)
         self._wanted = scenario_id
         self.reload()
 
@@ -451,6 +468,10 @@ class PlanStore(QObject):
 
 def _save(service: ScenarioService, actor: Any, result: OptimiseResult, name: str) -> str:
     return service.save(actor, result, name=name)
+
+
+def _save_draft(service: ScenarioService, actor: Any, result: OptimiseResult) -> str:
+    return service.save(actor, result, name="First plan", status=ScenarioStatus.DRAFT)
 
 
 def _round(at: datetime, minutes: int) -> datetime:

@@ -9,6 +9,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDoubleSpinBox,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from desktop.context import DesktopContext
 from desktop.planning.chart import ColourMode, GanttChart
 from desktop.planning.store import PlanStore
+from domain.auth import Permission
 from domain.model.planning import ScenarioStatus
 from services.scheduling.problem import Objective, ProgressDto
 from services.scheduling.scenarios import ScenarioFigures
@@ -56,6 +58,14 @@ class PlanningWidget(QWidget):
         self.time_limit.setRange(1, 600)
         self.time_limit.setValue(10)
         self.time_limit.setSuffix(" s")
+        self.save_button = QPushButton("Save plan")
+        self.save_button.setToolTip("Keep this first plan as a draft scenario")
+        self.save_button.clicked.connect(self.store.save_draft)
+        self.repair_box = QCheckBox("Stay close to this plan")
+        self.repair_box.setToolTip(
+            "Repair mode: re-plan from the scenario shown, keeping its pins and moving as "
+            "little as possible"
+        )
         self.optimise_button = QPushButton("Optimise")
         self.optimise_button.clicked.connect(self.optimise)
         self.stop_button = QPushButton("Stop")
@@ -91,11 +101,13 @@ class PlanningWidget(QWidget):
         top = QHBoxLayout()
         top.addWidget(QLabel("Scenario"))
         top.addWidget(self.scenario_box, 1)
+        top.addWidget(self.save_button)
         top.addWidget(self.release_button)
         top.addWidget(self.compare_button)
         top.addSpacing(12)
         top.addWidget(self.objective_box)
         top.addWidget(self.time_limit)
+        top.addWidget(self.repair_box)
         top.addWidget(self.optimise_button)
         top.addWidget(self.stop_button)
         top.addWidget(self.progress_label)
@@ -152,10 +164,14 @@ class PlanningWidget(QWidget):
             self.store.select_scenario(str(sid))
 
     def _update_buttons(self) -> None:
+        planner = self.ctx.actor.can(Permission.SCHEDULE)
         can = self.store.can_edit
         busy = self.store.is_optimising
         scenario = self.store.current_scenario()
-        self.optimise_button.setEnabled(can and not busy)
+        self.optimise_button.setEnabled(planner and not busy)
+        self.repair_box.setEnabled(can and not busy)
+        self.save_button.setVisible(self.store.draft is not None)
+        self.save_button.setEnabled(planner and self.store.draft is not None)
         self.stop_button.setEnabled(busy)
         self.release_button.setEnabled(
             can and scenario is not None and scenario.status is not ScenarioStatus.RELEASED
@@ -164,7 +180,9 @@ class PlanningWidget(QWidget):
     # -- optimise ------------------------------------------------------------------------------
     def optimise(self) -> None:
         self.store.optimise(
-            time_limit=self.time_limit.value(), objective=str(self.objective_box.currentData())
+            time_limit=self.time_limit.value(),
+            objective=str(self.objective_box.currentData()),
+            repair=self.repair_box.isChecked() and self.store.scenario_id is not None,
         )
 
     def _on_progress(self, item: ProgressDto) -> None:

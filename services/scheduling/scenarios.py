@@ -274,9 +274,9 @@ class ScenarioService:
             },
         )
 
-    def initial_plan(self, actor: Actor, *, name: str = "Initial plan") -> str:
-        """A first plan from the greedy scheduler (fast), saved as a draft scenario."""
-        actor.require(Permission.SCHEDULE)
+    def draft(self, actor: Actor) -> OptimiseResult:
+        """A first plan from the greedy scheduler (fast), not saved: what the Gantt shows while
+        no scenario exists (anyone may look at it; saving it needs the schedule permission)."""
         started_at = self.now()
         t0 = time.perf_counter()
         plant = self.plant(actor)
@@ -285,15 +285,18 @@ class ScenarioService:
         if greedy is None:
             raise ValidationError("no plan could be built for the open work orders")
         plan = with_setups(plant.problem, greedy.assignments)
-        metrics = compute_metrics(plant.problem, plan)
         solution = SolutionDto(
             status=SolveStatus.FEASIBLE,
             assignments=tuple(plan),
-            metrics=metrics,
+            metrics=compute_metrics(plant.problem, plan),
             solve_seconds=time.perf_counter() - t0,
         )
-        result = OptimiseResult(plant, solution, started_at, {"method": "greedy"})
-        return self.save(actor, result, name=name, status=ScenarioStatus.DRAFT)
+        return OptimiseResult(plant, solution, started_at, {"method": "greedy"})
+
+    def initial_plan(self, actor: Actor, *, name: str = "Initial plan") -> str:
+        """A first plan from the greedy scheduler, saved as a draft scenario."""
+        actor.require(Permission.SCHEDULE)
+        return self.save(actor, self.draft(actor), name=name, status=ScenarioStatus.DRAFT)
 
     def save(
         self,
@@ -314,7 +317,6 @@ class ScenarioService:
         plant = result.plant
         problem = plant.problem
         metrics = solution.metrics or compute_metrics(problem, solution.assignments)
-        pinned = {p.op for p in problem.pins}
         with self.app.uow(actor) as uow:
             now = uow.now
             sid = f"SC-{now:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:6]}"
@@ -330,20 +332,7 @@ class ScenarioService:
                 notes=notes,
             )
             uow.repos.scenarios.add(scenario)
-            entries = [
-                ScheduleEntry(
-                    scenario_id=sid,
-                    operation_id=problem.operation(a.ref).id,
-                    work_order_id=problem.jobs[a.job].id,
-                    work_centre_id=problem.machines[a.machine].id,
-                    start=plant.at(a.start),
-                    end=plant.at(a.end),
-                    setup_minutes=a.setup,
-                    operator_id=None if a.operator is None else problem.operators[a.operator].id,
-                    pinned=a.ref in pinned,
-                )
-                for a in solution.assignments
-            ]
+            entries = entries_of(result, sid)
             uow.repos.schedule_entries.add_many(entries)
             uow.conn.execute(
                 insert(system.optimisation_runs).values(
@@ -594,6 +583,27 @@ class ScenarioService:
                 ]
             )
         return buf.getvalue()
+
+
+def entries_of(result: OptimiseResult, scenario_id: str = "") -> list[ScheduleEntry]:
+    """A solution's assignments as schedule entries (``scenario_id`` "" for an unsaved plan)."""
+    plant = result.plant
+    problem = plant.problem
+    pinned = {p.op for p in problem.pins}
+    return [
+        ScheduleEntry(
+            scenario_id=scenario_id,
+            operation_id=problem.operation(a.ref).id,
+            work_order_id=problem.jobs[a.job].id,
+            work_centre_id=problem.machines[a.machine].id,
+            start=plant.at(a.start),
+            end=plant.at(a.end),
+            setup_minutes=a.setup,
+            operator_id=None if a.operator is None else problem.operators[a.operator].id,
+            pinned=a.ref in pinned,
+        )
+        for a in result.solution.assignments
+    ]
 
 
 def make_view(

@@ -30,9 +30,7 @@ def planner_app(demo_sqlite_url: str, make_app: Any) -> Any:
     return make_app(demo_sqlite_url, user="planner")
 
 
-@pytest.fixture
-def widget(planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any) -> PlanningWidget:
-    ctx = make_ctx(planner_app)
+def _open(ctx: Any, qtbot: Any) -> PlanningWidget:
     w = PlanningWidget(ctx)
     qtbot.addWidget(w)
     w.resize(1400, 700)
@@ -42,6 +40,30 @@ def widget(planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any) -> Planni
         lambda: w.store.view is not None and bool(w.store.view.entries), timeout=LOAD_MS
     )
     return w
+
+
+@pytest.fixture
+def draft(planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any) -> PlanningWidget:
+    """The dock on the demo plant as it comes: no scenario saved yet."""
+    return _open(make_ctx(planner_app), qtbot)
+
+
+@pytest.fixture
+def widget(draft: PlanningWidget, qtbot: Any) -> PlanningWidget:
+    """The dock with the first plan saved as a scenario."""
+    assert draft.store.scenario_id is None
+    assert draft.save_button.isVisible()
+    draft.save_button.click()
+    qtbot.waitUntil(lambda: draft.store.scenario_id is not None, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: not draft.save_button.isVisible())
+    return draft
+
+
+def _scenarios(app: Any) -> int:
+    with app.engine.connect() as conn:
+        return int(
+            conn.execute(select(func.count()).select_from(system.scheduling_scenarios)).scalar_one()
+        )
 
 
 def _send(chart: QWidget, kind: QEvent.Type, pos: QPointF, buttons: Qt.MouseButton) -> None:
@@ -95,24 +117,37 @@ def _moves(app: Any) -> int:
         )
 
 
-def test_the_dock_loads_the_demo_plants_plan(widget: PlanningWidget, tmp_path: Path) -> None:
-    store, chart = widget.store, widget.chart
+def test_the_dock_loads_the_demo_plants_plan(
+    draft: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    store, chart = draft.store, draft.chart
     view = store.view
     assert view is not None
-    assert store.scenario_id is not None  # a first plan was built and saved
+    # no scenario yet: a first plan is shown, and nothing is written until Save
+    assert store.scenario_id is None
+    assert store.draft is not None
+    assert _scenarios(planner_app) == 0
+    assert "No saved plan yet" in draft.status.text()
     assert len(view.entries) == view.plant.problem.operation_count > 500
     assert [r.kind for r in chart.data.rows].count("line") == 3
     assert chart.visible_bar_count() > 0
     assert view.late  # the demo has late work orders, flagged
-    assert all(
-        chart.data.bars[e.operation_id].late for e in view.entries if e.work_order_id in view.late
-    )
-    assert "late" in widget.summary.text()
-    # selecting a bar highlights its work order
+    late = [e for e in view.entries if e.work_order_id in view.late]
+    assert all(chart.data.bars[e.operation_id].late for e in late)
+    assert "late" in draft.summary.text()
+    # selecting a bar highlights its work order; an unsaved plan cannot be dragged
     op = view.entries[0].operation_id
-    _show_bar(chart, op)
-    chart.select(chart.data.bars[op])
+    start = _show_bar(chart, op)
+    _drag(chart, start, start + QPointF(120, 0))
     assert chart.selected_order == view.entries[0].work_order_id
+    assert "Save the plan first" in draft.status.text()
+    assert _scenarios(planner_app) == 0
+    # saving keeps exactly the plan shown
+    shown = {e.operation_id: (e.start, e.work_centre_id) for e in view.entries}
+    draft.save_button.click()
+    qtbot.waitUntil(lambda: store.scenario_id is not None, timeout=LOAD_MS)
+    stored = _stored(planner_app, str(store.scenario_id))
+    assert {k: (e.start, e.work_centre_id) for k, e in stored.items()} == shown
 
 
 def test_zoom_and_pan_by_keys_wheel_and_drag(widget: PlanningWidget, qtbot: Any) -> None:
