@@ -22,29 +22,28 @@ def source_of(actor_source: str) -> ChangeSource:
         return ChangeSource.API
 
 
+def event_row(event: AllocationChangeEvent) -> dict[str, Any]:
+    """The ``allocation_change_events`` row of ``event`` (without its id)."""
+    return {
+        "allocation_id": event.allocation_id,
+        "event_type": event.event_type.value,
+        "at": event.at,
+        "changed_by": event.changed_by,
+        "seat": event.seat,
+        "source": event.source.value,
+        "previous_state": event.previous_state,
+        "new_state": event.new_state,
+        "reason_code": event.reason_code,
+        "reason": event.reason,
+        "idle_time_prevented_minutes": event.idle_time_prevented_minutes,
+        "work_order_delay_minutes": event.work_order_delay_minutes,
+        "extra": event.extra,
+    }
+
+
 def write_event(conn: Connection, event: AllocationChangeEvent) -> int:
     t = work.allocation_change_events
-    return int(
-        conn.execute(
-            insert(t)
-            .values(
-                allocation_id=event.allocation_id,
-                event_type=event.event_type.value,
-                at=event.at,
-                changed_by=event.changed_by,
-                seat=event.seat,
-                source=event.source.value,
-                previous_state=event.previous_state,
-                new_state=event.new_state,
-                reason_code=event.reason_code,
-                reason=event.reason,
-                idle_time_prevented_minutes=event.idle_time_prevented_minutes,
-                work_order_delay_minutes=event.work_order_delay_minutes,
-                extra=event.extra,
-            )
-            .returning(t.c.id)
-        ).scalar_one()
-    )
+    return int(conn.execute(insert(t).values(**event_row(event)).returning(t.c.id)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)

@@ -58,13 +58,13 @@ from services.allocation.commands import (
     Release,
     Resume,
 )
-from services.allocation.event_log import source_of, write_event
+from services.allocation.event_log import event_row, source_of
 from services.allocation.status import StatusKeeper
 from services.bootstrap import App
 from services.errors import DatabaseUnavailable
 from services.persistence import repositories as R
 from services.persistence.repository import SqlRepository
-from services.persistence.tables import people
+from services.persistence.tables import people, work
 from services.persistence.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -546,23 +546,28 @@ class AllocationService:
     ) -> None:
         after = alloc.snapshot()
         actor = uow.actor
-        write_event(
-            uow.conn,
-            AllocationChangeEvent(
-                allocation_id=alloc.id or 0,
-                event_type=event,
-                at=now,
-                changed_by=actor.user,
-                seat=actor.seat,
-                source=source_of(actor.source),
-                previous_state=before,
-                new_state=after,
-                reason_code=reason_code,
-                reason=reason,
-                extra={"request_id": uow.request_id},
+        # both rows are append-only and never read back by the call: they are written with the
+        # outbox row at commit, in this transaction (one round trip on PostgreSQL)
+        uow.defer_insert(
+            work.allocation_change_events,
+            event_row(
+                AllocationChangeEvent(
+                    allocation_id=alloc.id or 0,
+                    event_type=event,
+                    at=now,
+                    changed_by=actor.user,
+                    seat=actor.seat,
+                    source=source_of(actor.source),
+                    previous_state=before,
+                    new_state=after,
+                    reason_code=reason_code,
+                    reason=reason,
+                    extra={"request_id": uow.request_id},
+                )
             ),
         )
-        uow.audit(f"allocation.{event.value}", "allocation", alloc.id, before, after, reason)
+        action = f"allocation.{event.value}"
+        uow.audit(action, "allocation", alloc.id, before, after, reason, deferred=True)
 
     @staticmethod
     def _result(

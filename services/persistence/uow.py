@@ -12,6 +12,13 @@ changes to the outbox in the same transaction, after taking a transaction-level 
 PostgreSQL, so outbox sequence numbers are handed out in commit order: a seat that has seen
 sequence N has seen every change up to N. After the commit the events are published on the
 change feed (the in-process hub or Redis) for the other seats.
+
+Append-only rows the transaction itself never reads back (``audit(..., deferred=True)``,
+``defer_insert``) can wait for the commit: on PostgreSQL they ride in the same statement as the
+advisory lock and the first outbox row (data-modifying CTEs), so a call that writes an audit row,
+an event row and an outbox row pays one round trip for all of them instead of four. They are
+still written in this transaction, before COMMIT; a rollback drops them with everything else.
+Do not defer inside a savepoint that may be rolled back on its own.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import Table, cast, func, insert, literal, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -61,6 +68,7 @@ class UnitOfWork:
         self._conn: Connection | None = None
         self._repos: Repositories | None = None
         self._changes: list[Change] = []
+        self._deferred: dict[Table, list[dict[str, Any]]] = {}
         self._committed = False
         self.events: list[ChangeEvent] = []
 
@@ -131,61 +139,55 @@ class UnitOfWork:
         before: dict[str, Any] | None = None,
         after: dict[str, Any] | None = None,
         reason: str | None = None,
+        *,
+        deferred: bool = False,
     ) -> None:
-        """An audit row in this transaction: who, from which seat, when, what, before/after, why."""
-        self.conn.execute(
-            insert(audit_log).values(
-                at=self.clock.now(),
-                user=self.actor.user,
-                seat=self.actor.seat,
-                action=action,
-                entity_type=entity_type,
-                entity_id=str(entity_id),
-                before=before,
-                after=after,
-                reason=reason,
-                source=self.actor.source,
-                request_id=self.request_id,
-            )
-        )
+        """An audit row in this transaction: who, from which seat, when, what, before/after, why.
+
+        ``deferred``: written at commit (see the module docstring), not now."""
+        row = {
+            "at": self.clock.now(),
+            "user": self.actor.user,
+            "seat": self.actor.seat,
+            "action": action,
+            "entity_type": entity_type,
+            "entity_id": str(entity_id),
+            "before": before,
+            "after": after,
+            "reason": reason,
+            "source": self.actor.source,
+            "request_id": self.request_id,
+        }
+        if deferred:
+            self.defer_insert(audit_log, row)
+        else:
+            self.conn.execute(insert(audit_log).values(**row))
+
+    def defer_insert(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert ``row`` into ``table`` at commit, in this transaction, in the order given
+        (rows the transaction never reads back: audit, event log)."""
+        self.conn  # noqa: B018 - refuse outside the with block, as the other writes do
+        self._deferred.setdefault(table, []).append(row)
+
+    def _deferred_inserts(self) -> list[Any]:
+        """One multi-row INSERT per table, in the order the rows were deferred."""
+        out = [insert(table).values(rows) for table, rows in self._deferred.items()]
+        self._deferred.clear()
+        return out
 
     # -- commit ----------------------------------------------------------------------------
     def commit(self) -> list[ChangeEvent]:
         conn = self.conn
         events: list[ChangeEvent] = []
         try:
-            if self._changes:
-                if self.is_postgres:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": OUTBOX_LOCK_KEY})
-                at = self.clock.now()
-                for ch in self._changes:
-                    seq = conn.execute(
-                        insert(change_events)
-                        .values(
-                            at=at,
-                            topic=ch.topic.value,
-                            kind=ch.kind,
-                            ids=list(ch.ids),
-                            data=ch.data,
-                            user=self.actor.user,
-                            seat=self.actor.seat,
-                            request_id=self.request_id,
-                        )
-                        .returning(change_events.c.seq)
-                    ).scalar_one()
-                    events.append(
-                        ChangeEvent(
-                            seq=int(seq),
-                            at=at,
-                            topic=ch.topic,
-                            kind=ch.kind,
-                            ids=tuple(ch.ids),
-                            user=self.actor.user,
-                            seat=self.actor.seat,
-                            request_id=self.request_id,
-                            data=ch.data,
-                        )
-                    )
+            deferred = self._deferred_inserts()
+            if self._changes and self.is_postgres:
+                events = self._write_outbox_postgres(conn, deferred)
+            else:
+                for stmt in deferred:
+                    conn.execute(stmt)
+                if self._changes:
+                    events = self._write_outbox(conn, self._changes, self.clock.now())
             conn.commit()
         except IntegrityError as exc:
             raise translate_integrity(exc, "change") from exc
@@ -199,6 +201,76 @@ class UnitOfWork:
                 log.exception("publishing %d change event(s) failed", len(events))
         return events
 
+    def _event(self, seq: int, at: Any, ch: Change) -> ChangeEvent:
+        return ChangeEvent(
+            seq=int(seq),
+            at=at,
+            topic=ch.topic,
+            kind=ch.kind,
+            ids=tuple(ch.ids),
+            user=self.actor.user,
+            seat=self.actor.seat,
+            request_id=self.request_id,
+            data=ch.data,
+        )
+
+    def _outbox_row(self, at: Any, ch: Change) -> dict[str, Any]:
+        return {
+            "at": at,
+            "topic": ch.topic.value,
+            "kind": ch.kind,
+            "ids": list(ch.ids),
+            "data": ch.data,
+            "user": self.actor.user,
+            "seat": self.actor.seat,
+            "request_id": self.request_id,
+        }
+
+    def _write_outbox(
+        self, conn: Connection, changes: Sequence[Change], at: Any
+    ) -> list[ChangeEvent]:
+        """One outbox row per change, numbered in order (the caller holds the outbox lock on
+        PostgreSQL, or SQLite's write lock)."""
+        events = []
+        for ch in changes:
+            seq = conn.execute(
+                insert(change_events)
+                .values(**self._outbox_row(at, ch))
+                .returning(change_events.c.seq)
+            ).scalar_one()
+            events.append(self._event(seq, at, ch))
+        return events
+
+    def _write_outbox_postgres(self, conn: Connection, deferred: list[Any]) -> list[ChangeEvent]:
+        """The advisory lock, the deferred rows and the first outbox row in one statement:
+
+            WITH outbox_lock AS (SELECT pg_advisory_xact_lock(k)), w1 AS (INSERT ...), ...
+            INSERT INTO change_events (...) SELECT ... FROM outbox_lock RETURNING seq
+
+        The outbox row is built from the lock's row, so its sequence number is drawn only
+        once the lock is held (commit order == seq order). Data-modifying CTEs always run to
+        completion whether or not the main statement reads them. Further changes of the same
+        transaction follow as plain inserts (the lock is held until COMMIT)."""
+        at = self.clock.now()
+        first, *rest = self._changes
+        lock = select(func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY).label("locked")).cte(
+            "outbox_lock"
+        )
+        row = self._outbox_row(at, first)
+        columns = list(row)
+        types = {c: change_events.c[c].type for c in columns}
+        values = [cast(literal(row[c], types[c]), types[c]) for c in columns]
+        stmt = (
+            insert(change_events)
+            .from_select(columns, select(*values).select_from(lock))
+            .returning(change_events.c.seq)
+        )
+        if deferred:
+            stmt = stmt.add_cte(*(d.cte(f"deferred_{i}") for i, d in enumerate(deferred)))
+        seq = conn.execute(stmt).scalar_one()
+        return [self._event(seq, at, first), *self._write_outbox(conn, rest, at)]
+
     def rollback(self) -> None:
         self.conn.rollback()
         self._changes.clear()
+        self._deferred.clear()

@@ -1,0 +1,330 @@
+"""One seat's allocation calls on PostgreSQL: latency and statements per call, no contention.
+
+    .venv/bin/python benchmarks/allocation_profile.py                 # throwaway PostgreSQL
+    .venv/bin/python benchmarks/allocation_profile.py --calls 300 --profile
+    .venv/bin/python benchmarks/allocation_profile.py --database-url URL --no-write
+
+Starts a throwaway PostgreSQL (tests/servers.py: fsync off), loads the demo plant and makes
+``--calls`` allocate / reassign / release calls the way the seats benchmark chooses them (a drop
+planned on the seat's board), on the in-process feed. After each call (outside the timing) the
+board reads the cards the call changed, as a seat does when the change event arrives; that read
+is timed too (``delta``: the subscriber's share of seat-to-seat propagation).
+
+Per call it counts the SQL statements SQLAlchemy sends, the pool's liveness pings and the
+transactions (each costs a BEGIN and a COMMIT round trip on top of its statements), so
+``round trips`` = statements + pings + 2 per transaction. Figures go to the
+``allocation_profile`` section of benchmarks/RESULTS.md with the load average.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import random
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event  # noqa: E402
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from benchmarks._results import write_section  # noqa: E402
+
+
+class Counters:
+    """SQL statements, pool pings and transactions on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.statements = 0
+        self.pings = 0
+        self.transactions = 0
+        self.kinds: Counter[str] = Counter()
+        self.record_kinds = False
+        event.listen(engine, "before_cursor_execute", self._on_statement)
+        event.listen(engine, "begin", self._on_begin)
+        dialect = engine.dialect
+        ping = dialect.do_ping
+
+        def counted_ping(dbapi_connection: Any) -> bool:
+            self.pings += 1
+            return bool(ping(dbapi_connection))
+
+        dialect.do_ping = counted_ping  # type: ignore[method-assign]
+
+    def _on_statement(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        self.statements += 1
+        if self.record_kinds:
+            self.kinds[_kind(sql)] += 1
+
+    def _on_begin(self, _conn: Any) -> None:
+        self.transactions += 1
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return self.statements, self.pings, self.transactions
+
+
+def _kind(sql: str) -> str:
+    """ "SELECT operators FOR UPDATE", "INSERT audit_log", "SELECT pg_advisory_xact_lock"..."""
+    words = sql.replace('"', " ").split()
+    if not words:
+        return "?"
+    verb = words[0].upper()
+    lowered = [w.lower() for w in words]
+    table = "?"
+    if verb == "INSERT" and "into" in lowered:
+        table = words[lowered.index("into") + 1]
+    elif verb == "UPDATE" and len(words) > 1:
+        table = words[1]
+    elif "from" in lowered:
+        table = words[lowered.index("from") + 1]
+    elif len(words) > 1:
+        table = words[1]
+    table = table.split("(")[0]
+    locking = " FOR UPDATE" if verb == "SELECT" and "for update" in " ".join(lowered) else ""
+    return f"{verb} {table}{locking}"
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+def _stats(values: list[float]) -> dict[str, float]:
+    if not values:
+        return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan"), "n": 0}
+    return {
+        "p50": round(statistics.median(values), 2),
+        "p90": round(_percentile(values, 90), 2),
+        "p99": round(_percentile(values, 99), 2),
+        "n": len(values),
+    }
+
+
+def run(
+    database_url: str,
+    calls: int,
+    seed: int,
+    profile: bool,
+    *,
+    pace: float = 0.0,
+    redis_url: str | None = None,
+    subscribe: bool = False,
+) -> dict[str, Any]:
+    from domain.auth import Actor, Role
+    from domain.errors import DomainError
+    from services.allocation.bench import SeatPlan, _choose, _operators_for_bench
+    from services.allocation.board_queries import BoardReader, card_ids
+    from services.allocation.board_state import BoardState
+    from services.allocation.service import AllocationService
+    from services.bootstrap import bootstrap
+    from services.config import load_config
+    from services.demo.loader import is_empty, load_demo
+    from services.messaging.outbox import events_after, latest_seq
+
+    app = bootstrap(load_config(database_url=database_url, redis_url=redis_url), upgrade=True)
+    try:
+        if is_empty(app):
+            load_demo(app)
+        operators = _operators_for_bench(app.engine)
+        actor = Actor("lead", Role.SHIFT_LEAD, "profile-1", source="api")
+        service = AllocationService(app)
+        reader = BoardReader(app.engine)
+        state = BoardState()
+        state.load(reader.snapshot(datetime.now(UTC)))
+        plan = SeatPlan(0, "profile-1", database_url, "", tuple(operators), False, 0, 0, seed)
+        rng = random.Random(seed)
+        counters = Counters(app.engine)
+        last = latest_seq(app.engine)
+        per_kind: dict[str, list[float]] = {}
+        wall: list[float] = []
+        cpu: list[float] = []
+        statements: list[int] = []
+        round_trips: list[int] = []
+        delta_ms: list[float] = []
+        delta_statements: list[int] = []
+        refused: Counter[str] = Counter()
+        profiler = cProfile.Profile() if profile else None
+        attempts = 0
+        sub = app.subscribe(lambda events: None, poll_interval=1.0) if subscribe else None
+        for i in range(calls + 5):  # the first five warm caches and prepared plans
+            if pace:
+                time.sleep(pace)
+            choice = _choose(state, plan, rng)
+            if choice is None or choice.command is None:
+                break
+            s0, p0, t0 = counters.snapshot()
+            c0 = time.process_time()
+            started = time.perf_counter()
+            counters.record_kinds = i >= 5
+            attempts += i >= 5
+            if profiler is not None and i >= 5:
+                profiler.enable()
+            try:
+                service.execute(actor, choice.command)
+                ok = True
+            except DomainError as exc:
+                refused[exc.code] += 1
+                ok = False
+            finally:
+                counters.record_kinds = False
+                if profiler is not None:
+                    profiler.disable()
+            ms = (time.perf_counter() - started) * 1000
+            c_ms = (time.process_time() - c0) * 1000
+            s1, p1, t1 = counters.snapshot()
+            if ok and i >= 5:
+                kind = type(choice.command).__name__.lower()
+                per_kind.setdefault(kind, []).append(ms)
+                wall.append(ms)
+                cpu.append(c_ms)
+                statements.append(s1 - s0)
+                round_trips.append((s1 - s0) + (p1 - p0) + 2 * (t1 - t0))
+            events = events_after(app.engine, last)
+            if events:
+                last = events[-1].seq
+                ids = state.expand(card_ids(events))
+                known = BoardState(
+                    operators=dict(state.operators), work_orders=dict(state.work_orders)
+                )
+                s0, p0, t0 = counters.snapshot()
+                started = time.perf_counter()
+                delta = reader.delta(datetime.now(UTC), ids, known)
+                if i >= 5:
+                    delta_ms.append((time.perf_counter() - started) * 1000)
+                    s1, p1, t1 = counters.snapshot()
+                    delta_statements.append((s1 - s0) + (p1 - p0) + 2 * (t1 - t0))
+                state.apply(delta)
+        if sub is not None:
+            sub.stop()
+        kinds = counters.kinds
+        n = max(attempts, 1)
+        figures: dict[str, Any] = {
+            "calls": len(wall),
+            "refused": dict(refused),
+            "call_ms": _stats(wall),
+            "call_cpu_ms": _stats(cpu),
+            "by_kind_ms": {k: _stats(v) for k, v in sorted(per_kind.items())},
+            "statements_per_call": round(statistics.mean(statements), 2) if statements else None,
+            "round_trips_per_call": round(statistics.mean(round_trips), 2) if round_trips else None,
+            "delta_ms": _stats(delta_ms),
+            "delta_round_trips": round(statistics.mean(delta_statements), 2)
+            if delta_statements
+            else None,
+            "statements_by_kind_per_call": {
+                k: round(v / n, 2) for k, v in kinds.most_common(20) if v > 0
+            },
+        }
+        if profiler is not None:
+            stats = pstats.Stats(profiler, stream=sys.stderr)
+            stats.sort_stats("cumulative").print_stats(40)
+        return figures
+    finally:
+        app.close()
+
+
+def _triple(s: dict[str, float]) -> str:
+    return f"{s['p50']} / {s['p90']} / {s['p99']}"
+
+
+def _body(f: dict[str, Any], load_before: str, load_after: str, servers: str) -> str:
+    c, d = f["call_ms"], f["delta_ms"]
+    rows = [
+        ("calls (committed)", f"{f['calls']}"),
+        ("call ms p50 / p90 / p99", _triple(c)),
+        (
+            "CPU of the seat process per call, ms p50 / p90",
+            f"{f['call_cpu_ms']['p50']} / {f['call_cpu_ms']['p90']}",
+        ),
+        *(
+            (f"{k} ms p50 / p90 (n)", f"{v['p50']} / {v['p90']} ({v['n']})")
+            for k, v in f["by_kind_ms"].items()
+        ),
+        ("SQL statements per call", str(f["statements_per_call"])),
+        ("round trips per call (+ pings, BEGIN, COMMIT)", str(f["round_trips_per_call"])),
+        ("board delta read after a call, ms p50 / p90 / p99", _triple(d)),
+        ("board delta read, round trips", str(f["delta_round_trips"])),
+    ]
+    table = "| figure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
+    return (
+        f"One seat, no contention, in-process feed; {servers}; {os.cpu_count()} cores shared "
+        f"with other work (load average before / after: {load_before} / {load_after}).\n\n"
+        f"{table}\n\nStatements per call by kind: "
+        f"`{json.dumps(f['statements_by_kind_per_call'])}`.\n"
+    )
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--database-url")
+    ap.add_argument("--calls", type=int, default=300)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--profile", action="store_true", help="cProfile of the calls to stderr")
+    ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    ap.add_argument("--pace", type=float, default=0.0, help="seconds of idle before each call")
+    ap.add_argument("--redis", action="store_true", help="the Redis feed (a throwaway server)")
+    ap.add_argument("--subscribe", action="store_true", help="a change subscriber runs too")
+    ap.add_argument("--note", default="", help="a line added above the table (what changed)")
+    args = ap.parse_args()
+    load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    pg = None
+    if args.database_url:
+        url, servers = args.database_url, "given PostgreSQL"
+    else:
+        import psycopg
+
+        from tests.servers import start_postgres
+
+        pg = start_postgres()
+        with psycopg.connect(pg.admin_url, autocommit=True) as conn:
+            conn.execute('CREATE DATABASE "takt_profile"')
+        url, servers = pg.url("takt_profile"), "throwaway PostgreSQL (fsync off)"
+    redis = None
+    if args.redis:
+        from tests.servers import start_redis
+
+        redis = start_redis()
+    try:
+        figures = run(
+            url,
+            args.calls,
+            args.seed,
+            args.profile,
+            pace=args.pace,
+            redis_url=redis.url if redis is not None else None,
+            subscribe=args.subscribe,
+        )
+    finally:
+        if pg is not None:
+            pg.stop()
+        if redis is not None:
+            redis.destroy()
+    load_after = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    figures["load_average_before"] = load_before
+    figures["load_average_after"] = load_after
+    print(json.dumps(figures, indent=2))
+    if not args.no_write:
+        body = (f"{args.note}\n\n" if args.note else "") + _body(
+            figures, load_before, load_after, servers
+        )
+        write_section(
+            "allocation_profile",
+            "Allocation call profile, one seat (issue 3)",
+            f"benchmarks/allocation_profile.py --calls {args.calls}",
+            body,
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
