@@ -258,3 +258,19 @@ def test_csv_export_has_a_row_per_entry(app: Any) -> None:
     lines = service.csv_text(view).splitlines()
     assert lines[0].startswith("work_order,operation,line,work_centre,start,end")
     assert len(lines) == 1 + len(view.entries)
+
+
+def test_repair_keeps_pinned_entries_where_they_are(app: Any) -> None:
+    service = ScenarioService(app)
+    actor = app.actor("planner")
+    sid = service.initial_plan(actor)
+    view = service.view(actor, sid)
+    entry = view.entries[len(view.entries) // 2]
+    service.set_pinned(actor, sid, entry.operation_id, True)
+    result = service.optimise(actor, time_limit=2.0, repair_from=sid)
+    assert result.parameters["repair_from"] == sid
+    new = service.save(actor, result, name="Repaired")
+    stored = {e.operation_id: e for e in service.entries(actor, new)}
+    assert stored[entry.operation_id].start == entry.start
+    assert stored[entry.operation_id].work_centre_id == entry.work_centre_id
+    assert stored[entry.operation_id].pinned  # the pin goes with the plan
