@@ -147,6 +147,8 @@ class PlanningWidget(QWidget):
         for s in self.store.scenarios:
             mark = " [released]" if s.status is ScenarioStatus.RELEASED else ""
             self.scenario_box.addItem(f"{s.name}{mark}", s.id)
+        if self.store.draft is not None:
+            self.scenario_box.addItem("Unsaved first plan", None)
         index = self.scenario_box.findData(self.store.scenario_id)
         self.scenario_box.setCurrentIndex(max(index, 0))
         self.scenario_box.blockSignals(False)
