@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from domain.auth import Actor, Permission
-from domain.errors import ConcurrentEdit, RuleViolation, Violation
+from domain.errors import ConcurrentEdit, NotFound, RuleViolation, Violation
 from domain.model.allocation import (
     Allocation,
     AllocationChangeEvent,
@@ -217,7 +217,11 @@ class AllocationService:
     # -- allocate --------------------------------------------------------------------------
     def _allocate(self, uow: UnitOfWork, cmd: Allocate) -> AllocationResult:
         r = uow.repos
-        op = r.operators.require(cmd.operator_id, lock=True) if cmd.operator_id else None
+        op = (
+            self._lock_operators(uow, [cmd.operator_id])[cmd.operator_id]
+            if cmd.operator_id
+            else None
+        )
         if op is not None:
             _check_version("operator", op.id, op, cmd.expected_operator_version)
         machine = r.machines.require(cmd.machine_id, lock=True) if cmd.machine_id else None
@@ -295,7 +299,7 @@ class AllocationService:
         peek = r.allocations.require(cmd.allocation_id)
         if cmd.expected_version is not None and peek.version != cmd.expected_version:
             raise stale("allocation", peek.id, peek)
-        ops = self._lock_all(r.operators, [peek.operator_id, cmd.operator_id])
+        ops = self._lock_operators(uow, [peek.operator_id, cmd.operator_id])
         machines = self._lock_all(r.machines, [peek.machine_id, cmd.machine_id])
         wos = self._lock_all(r.work_orders, [peek.work_order_id, cmd.work_order_id])
         alloc = self._lock_allocation(uow, peek, cmd.expected_version)
@@ -395,11 +399,7 @@ class AllocationService:
             raise stale("allocation", peek.id, peek)
         resuming = status is AllocationStatus.ACTIVE
         # only a resume checks skills again: the others lock the operator without reading them
-        ops = (
-            self._lock_all(r.operators, [peek.operator_id])
-            if resuming
-            else self._lock_operators_plain(uow, [peek.operator_id])
-        )
+        ops = self._lock_operators(uow, [peek.operator_id], skills=resuming)
         machines = self._lock_all(r.machines, [peek.machine_id])
         wos = self._lock_all(r.work_orders, [peek.work_order_id])
         alloc = self._lock_allocation(uow, peek, cmd.expected_version)
@@ -454,22 +454,50 @@ class AllocationService:
     # -- helpers ---------------------------------------------------------------------------
     @staticmethod
     def _lock_all(repo: SqlRepository[Any], keys: Iterable[str | None]) -> dict[str, Any]:
-        """Lock the rows of ``keys`` in sorted order (the fixed lock order prevents deadlocks)."""
-        return {k: repo.require(k, lock=True) for k in sorted({k for k in keys if k})}
+        """Lock the rows of ``keys`` in sorted order (the fixed lock order prevents deadlocks),
+        in one statement (``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE``)."""
+        return repo.require_many((k for k in keys if k), lock=True)
 
     @staticmethod
-    def _lock_operators_plain(uow: UnitOfWork, keys: Iterable[str | None]) -> dict[str, Operator]:
-        """Lock operators in id order and read their rows, without their skills."""
+    def _lock_operators(
+        uow: UnitOfWork, keys: Iterable[str | None], *, skills: bool = True
+    ) -> dict[str, Operator]:
+        """Lock operators in id order and read their rows, with their skills in the same
+        statement (a left join; ``FOR UPDATE OF operators`` locks only the operator rows).
+        Without ``skills`` (a release, a pause...) the skills are not read at all."""
         wanted = sorted({k for k in keys if k})
         if not wanted:
             return {}
-        t = people.operators
-        stmt = select(t).where(t.c.id.in_(wanted)).order_by(t.c.id)
-        if uow.is_postgres:
-            stmt = stmt.with_for_update()
-        return {
-            r["id"]: R.OPERATOR.from_row(r, skills=[]) for r in uow.conn.execute(stmt).mappings()
-        }
+        o, sk = people.operators, people.operator_skills
+        if not skills:
+            stmt = select(o).where(o.c.id.in_(wanted)).order_by(o.c.id)
+            if uow.is_postgres:
+                stmt = stmt.with_for_update()
+            rows = uow.conn.execute(stmt).mappings().all()
+            found = {r["id"]: R.OPERATOR.from_row(r, skills=[]) for r in rows}
+        else:
+            skill_cols = [c.label(f"skill__{c.name}") for c in sk.c]
+            stmt = (
+                select(o, *skill_cols)
+                .select_from(o.outerjoin(sk, sk.c.operator_id == o.c.id))
+                .where(o.c.id.in_(wanted))
+                .order_by(o.c.id, sk.c.skill_code)
+            )
+            if uow.is_postgres:
+                stmt = stmt.with_for_update(of=o)
+            rows = uow.conn.execute(stmt).mappings().all()
+            held: dict[str, list[Any]] = {}
+            first: dict[str, Any] = {}
+            for r in rows:
+                first.setdefault(r["id"], r)
+                bucket = held.setdefault(r["id"], [])
+                if r["skill__id"] is not None:
+                    bucket.append(R.SKILL.from_row({c.name: r[f"skill__{c.name}"] for c in sk.c}))
+            found = {k: R.OPERATOR.from_row(first[k], skills=held[k]) for k in first}
+        for k in wanted:
+            if skills and k not in found:
+                raise NotFound("operator", k)
+        return found
 
     @staticmethod
     def _lock_allocation(uow: UnitOfWork, peek: Allocation, expected: int | None) -> Allocation:

@@ -91,6 +91,31 @@ class SqlRepository(Generic[T]):
         row = self.conn.execute(stmt).mappings().first()
         return None if row is None else self.load(row)
 
+    def get_many(self, keys: Iterable[Any], *, lock: bool = False) -> dict[Any, T]:
+        """The rows of ``keys`` (single-column keys) by key, read in one statement; with
+        ``lock`` (PostgreSQL) locked in key order, so callers that lock in a fixed order can
+        take several rows at once. Missing keys are left out."""
+        wanted = sorted(set(keys))
+        if not wanted:
+            return {}
+        if len(self.key) != 1:
+            found = {k: self.get(k, lock=lock) for k in wanted}
+            return {k: e for k, e in found.items() if e is not None}
+        col = self.table.c[self.key[0]]
+        stmt = select(self.table).where(col.in_(wanted)).order_by(col)
+        if lock and self.is_postgres:
+            stmt = stmt.with_for_update()
+        return {r[self.key[0]]: self.load(r) for r in self.conn.execute(stmt).mappings().all()}
+
+    def require_many(self, keys: Iterable[Any], *, lock: bool = False) -> dict[Any, T]:
+        """:meth:`get_many`, raising NotFound for the first key that does not exist."""
+        wanted = sorted(set(keys))
+        found = self.get_many(wanted, lock=lock)
+        for k in wanted:
+            if k not in found:
+                raise NotFound(self.entity_name, k)
+        return found
+
     def require(self, key: object, *, lock: bool = False) -> T:
         entity = self.get(key, lock=lock)
         if entity is None:
