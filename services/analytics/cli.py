@@ -11,6 +11,12 @@
   the detections merged into episodes.
 * ``takt absence evaluate --csv FILE --json`` prints the AUC of the absence model on the UCI
   "Absenteeism at work" file (later months predicted from earlier ones).
+* ``takt forecast run [--horizon DAYS]``, ``takt anomaly run [--since ISO]`` and
+  ``takt absence run [--days N]`` run the jobs over the database (``services.analytics.jobs``):
+  they store demand forecasts, machine anomaly verdicts and absence probabilities where the
+  dashboard, the alert rules and the roster read them, and print what they wrote
+  (``{"job", "run_id", "model", "rows_written", "rows_replaced", "subjects", "timings", ...}``).
+  Run them from cron or the task scheduler (``--user NAME``, default ``TAKT_USER`` or admin).
 
 Exit codes: 0 done, 2 bad input (one line on stderr).
 """
@@ -19,7 +25,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from services.cli.common import (
     EXIT_OK,
@@ -31,6 +38,11 @@ from services.cli.common import (
     positive_int,
 )
 
+if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
+    from domain.auth import Actor
+    from services.analytics.jobs_common import JobSummary
+    from services.bootstrap import App
+
 
 def _quantile(value: str) -> float:
     try:
@@ -40,6 +52,20 @@ def _quantile(value: str) -> float:
     if not 0.5 <= q < 1:
         raise argparse.ArgumentTypeError(f"{value} is not in [0.5, 1)")
     return q
+
+
+def _instant(value: str) -> datetime:
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an ISO 8601 time") from None
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+
+def _user_option() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(add_help=False)
+    p.add_argument("--user", default=None, help="act as this user (default: TAKT_USER/admin)")
+    return p
 
 
 def _group(
@@ -97,6 +123,21 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
         help="also fit the 10%%/90%% quantile models and report the band's coverage",
     )
     backtest.set_defaults(handler=_backtest)
+    user = _user_option()
+    forecast_run = forecast.add_parser(
+        "run",
+        parents=[parents, user],
+        help="forecast every product's demand and store it (the dashboard's band)",
+        description=(
+            "Fit the gradient-boosting forecaster on the daily demand history of every product "
+            "and store the next DAYS days (point and 10%%..90%% band) in demand_forecasts, "
+            "replacing earlier runs' forecasts of those days."
+        ),
+    )
+    forecast_run.add_argument(
+        "--horizon", type=positive_int, default=28, metavar="DAYS", help="default 28"
+    )
+    forecast_run.set_defaults(handler=_forecast_run)
 
     _, anomaly = _group(sub, "anomaly", "anomaly detection on machine metrics")
     detect = anomaly.add_parser(
@@ -134,6 +175,24 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
         help="detections fewer than N points apart form one window (default 12)",
     )
     detect.set_defaults(handler=_detect)
+    anomaly_run = anomaly.add_parser(
+        "run",
+        parents=[parents, user],
+        help="score the new machine metric points and store the verdicts (alerts read them)",
+        description=(
+            "Score each machine metric point newer than the last stored verdict (and not "
+            "before --since) from it and the points before it; store the verdicts in "
+            "anomaly_predictions. A second run writes nothing new."
+        ),
+    )
+    anomaly_run.add_argument(
+        "--since",
+        type=_instant,
+        default=None,
+        metavar="ISO",
+        help="score no point before this time (UTC unless given; default: a day ago)",
+    )
+    anomaly_run.set_defaults(handler=_anomaly_run)
 
     _, absence = _group(sub, "absence", "absence prediction (random forest)")
     evaluate = absence.add_parser(
@@ -153,6 +212,17 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
         "--trees", type=positive_int, default=300, metavar="N", help="forest size (default 300)"
     )
     evaluate.set_defaults(handler=_evaluate)
+    absence_run = absence.add_parser(
+        "run",
+        parents=[parents, user],
+        help="forecast the absence of every scheduled shift ahead (the roster reads it)",
+        description=(
+            "Learn from the attendance history and store, for every scheduled shift from today "
+            "to N-1 days ahead, the probability that its operator is absent."
+        ),
+    )
+    absence_run.add_argument("--days", type=positive_int, default=14, metavar="N", help="14")
+    absence_run.set_defaults(handler=_absence_run)
 
 
 def _accuracy(dto: Any) -> dict[str, Any]:
@@ -286,3 +356,51 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     emit(args, payload, text)
     return EXIT_OK
+
+
+def _actor(app: App, args: argparse.Namespace) -> Actor:
+    from domain.errors import NotFound
+
+    name = args.user or app.config.user
+    try:
+        return app.actor(name, source="cli")
+    except NotFound:
+        raise CliError(f"there is no active user {name!r} (pass --user)") from None
+
+
+def _emit_summary(args: argparse.Namespace, summary: JobSummary, what: str) -> int:
+    timings = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
+    text = (
+        f"{summary.rows_written} {what} written ({summary.rows_replaced} replaced) for "
+        f"{summary.subjects} subjects by {summary.model} in run {summary.run_id} ({timings})"
+    )
+    text += "".join(f"\n{note}" for note in summary.notes)
+    emit(args, summary.as_dict(), text)
+    return EXIT_OK
+
+
+def _forecast_run(args: argparse.Namespace) -> int:
+    from services.analytics.jobs import forecast_demand
+    from services.cli.context import open_app
+
+    with open_app(args) as app:
+        summary = forecast_demand(app, _actor(app, args), horizon_days=args.horizon)
+    return _emit_summary(args, summary, "forecast days")
+
+
+def _anomaly_run(args: argparse.Namespace) -> int:
+    from services.analytics.jobs import detect_machine_anomalies
+    from services.cli.context import open_app
+
+    with open_app(args) as app:
+        summary = detect_machine_anomalies(app, _actor(app, args), since=args.since)
+    return _emit_summary(args, summary, "verdicts")
+
+
+def _absence_run(args: argparse.Namespace) -> int:
+    from services.analytics.jobs import forecast_absence
+    from services.cli.context import open_app
+
+    with open_app(args) as app:
+        summary = forecast_absence(app, _actor(app, args), days=args.days)
+    return _emit_summary(args, summary, "shift forecasts")

@@ -1,0 +1,253 @@
+"""The machine anomaly job: score the new points of every machine metric series and store the
+verdicts in ``anomaly_predictions`` (which the alert rules and the dashboard read).
+
+A point at time ``t`` is scored by an IsolationForest fitted on the rolling-feature rows of
+the points of its series in the ``train_window`` before the start of ``t``'s refit period
+(periods of ``refit`` length, aligned to the Unix epoch), with the threshold at the
+``quantile`` of the model's scores on those rows. Its own feature row uses only the values up
+to ``t``. So a point's score depends on the series up to ``t`` alone: it is the same whether the
+job ran once over the whole day or every few minutes, and later points never change it.
+
+"New" points are those after the newest stored prediction of the series (by this model), and
+not before ``since`` (by default a day before now): a second run writes nothing new.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from domain.auth import Actor, Permission
+from domain.errors import ValidationError
+from domain.events import Change, Topic
+from services.analytics.anomaly_detector import DetectorSettings, _Model
+from services.analytics.anomaly_features import rolling_features
+from services.analytics.cache import invalidate
+from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.persistence.tables.plant import machine_metrics
+from services.persistence.tables.system import anomaly_predictions
+
+if TYPE_CHECKING:
+    from services.bootstrap import App
+
+log = logging.getLogger(__name__)
+
+JOB = "machine_anomaly"
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+DEFAULT_METRICS = ("temperature_c", "vibration")
+METRIC_COLUMNS = (
+    "utilisation",
+    "cycle_time_s",
+    "temperature_c",
+    "vibration",
+    "power_kwh",
+    "units_produced",
+    "quality_fail",
+    "downtime_s",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class AnomalyJobSettings:
+    metrics: tuple[str, ...] = DEFAULT_METRICS
+    windows: tuple[timedelta, ...] = (
+        timedelta(hours=1),
+        timedelta(hours=6),
+        timedelta(hours=24),
+    )
+    train_window: timedelta = timedelta(days=14)
+    refit: timedelta = timedelta(days=1)
+    lookback: timedelta = timedelta(days=1)  # the default ``since``: this long before now
+    quantile: float = 0.999
+    trees: int = 50
+    min_train_rows: int = 48
+
+    @property
+    def model(self) -> str:
+        return f"iforest-q{self.quantile:g}-{int(self.train_window.total_seconds() // 86400)}d"
+
+    def __post_init__(self) -> None:
+        unknown = [m for m in self.metrics if m not in METRIC_COLUMNS]
+        if unknown or not self.metrics:
+            raise ValidationError(
+                f"unknown machine metric(s) {', '.join(unknown) or '(none given)'}; "
+                f"choose from {', '.join(METRIC_COLUMNS)}",
+                field="metrics",
+            )
+
+
+def period_start(at: datetime, refit: timedelta) -> datetime:
+    """The start of the refit period holding ``at`` (periods aligned to the epoch)."""
+    return EPOCH + refit * ((at - EPOCH) // refit)
+
+
+def _samples(window: timedelta, step: timedelta) -> int:
+    return max(2, round(window / step))
+
+
+def score_series(
+    times: list[datetime],
+    values: list[float],
+    first_new: datetime,
+    settings: AnomalyJobSettings,
+) -> list[tuple[datetime, float, bool]]:
+    """``(at, score, is_anomaly)`` of the points at or after ``first_new`` that can be scored:
+    each from the values up to it and a model of the points before its refit period."""
+    if len(times) < 3:
+        return []
+    x = np.asarray(values, dtype=np.float64)
+    step = timedelta(seconds=float(np.median(np.diff([t.timestamp() for t in times]))))
+    if step <= timedelta(0):
+        return []
+    windows = tuple(_samples(w, step) for w in settings.windows)
+    detector = DetectorSettings(
+        kind="iforest",
+        windows=windows,
+        probation=max(windows),
+        quantile=settings.quantile,
+        trees=settings.trees,
+    )
+    features = rolling_features(x, windows)
+    complete: NDArray[np.bool_] = np.asarray(~np.isnan(features).any(axis=1), dtype=bool)
+    stamps = np.array([t.timestamp() for t in times])
+    new = [i for i, t in enumerate(times) if t >= first_new and complete[i]]
+    by_period: dict[datetime, list[int]] = defaultdict(list)
+    for i in new:
+        by_period[period_start(times[i], settings.refit)].append(i)
+    out: list[tuple[datetime, float, bool]] = []
+    for start, indices in sorted(by_period.items()):
+        lo = (start - settings.train_window).timestamp()
+        train_mask = (stamps >= lo) & (stamps < start.timestamp()) & complete
+        train = features[train_mask]
+        if train.shape[0] < settings.min_train_rows:
+            continue
+        model = _Model(detector, train)
+        scores = model.score(features[indices])
+        for i, score in zip(indices, scores.tolist(), strict=True):
+            out.append((times[i], float(score), bool(score >= model.threshold)))
+    return out
+
+
+def _aware(at: datetime) -> datetime:
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
+def detect_machine_anomalies(
+    app: App,
+    actor: Actor,
+    since: datetime | None = None,
+    *,
+    settings: AnomalyJobSettings | None = None,
+) -> JobSummary:
+    """Score the machine metric points newer than the last stored prediction (and not before
+    ``since``) and store the verdicts."""
+    from sqlalchemy import func, insert, select
+    from threadpoolctl import threadpool_limits
+
+    actor.require(Permission.OPERATE_SYSTEM)
+    s = settings or AnomalyJobSettings()
+    if since is not None and since.tzinfo is None:
+        raise ValidationError("since must carry a time zone", field="since")
+    watch = Stopwatch()
+    run_id = new_run_id()
+    with app.uow(actor) as uow:
+        lock_job(uow, JOB)
+        now = uow.now
+        floor = since.astimezone(UTC) if since is not None else now - s.lookback
+        a, m = anomaly_predictions, machine_metrics
+        with watch.phase("read"):
+            last: dict[tuple[str, str], datetime] = {
+                (str(r.machine_id), str(r.metric)): _aware(r.last)
+                for r in uow.conn.execute(
+                    select(a.c.machine_id, a.c.metric, func.max(a.c.at).label("last"))
+                    .where(a.c.model == s.model, a.c.metric.in_(s.metrics))
+                    .group_by(a.c.machine_id, a.c.metric)
+                )
+            }
+            earliest = min([floor, *(t for t in last.values() if t > floor)])
+            lo = earliest - s.train_window - max(s.windows) - s.refit
+            cols = [m.c[name] for name in s.metrics]
+            series: dict[tuple[str, str], tuple[list[datetime], list[float]]] = defaultdict(
+                lambda: ([], [])
+            )
+            for r in uow.conn.execute(
+                select(m.c.machine_id, m.c.at, *cols)
+                .where(m.c.at >= lo, m.c.at <= now)
+                .order_by(m.c.machine_id, m.c.at)
+            ):
+                for name in s.metrics:
+                    value = getattr(r, name)
+                    if value is not None:
+                        times, values = series[(str(r.machine_id), name)]
+                        times.append(_aware(r.at))
+                        values.append(float(value))
+        rows: list[dict[str, Any]] = []
+        anomalous: set[str] = set()
+        with watch.phase("fit"), threadpool_limits(limits=1):
+            for (machine_id, metric), (times, values) in sorted(series.items()):
+                previous = last.get((machine_id, metric))
+                first_new = floor
+                if previous is not None and previous >= floor:
+                    first_new = previous + timedelta(microseconds=1)
+                for at, score, flag in score_series(times, values, first_new, s):
+                    rows.append(
+                        {
+                            "machine_id": machine_id,
+                            "at": at,
+                            "metric": metric,
+                            "score": score,
+                            "is_anomaly": flag,
+                            "model": s.model,
+                        }
+                    )
+                    if flag:
+                        anomalous.add(machine_id)
+        subjects = len({(r["machine_id"], r["metric"]) for r in rows})
+        summary = JobSummary(
+            job=JOB,
+            run_id=run_id,
+            model=s.model,
+            rows_written=len(rows),
+            rows_replaced=0,
+            subjects=subjects,
+            timings=watch.timings,
+            details={
+                "anomalies": sum(r["is_anomaly"] for r in rows),
+                "machines_with_anomalies": sorted(anomalous),
+                "metrics": list(s.metrics),
+                "since": floor.isoformat(),
+            },
+        )
+        if rows:
+            with watch.phase("write"):
+                uow.conn.execute(insert(a), rows)
+            uow.audit(
+                "analytics.detect_anomalies", "anomaly_prediction", run_id, None, summary.as_dict()
+            )
+            machines = tuple(sorted({r["machine_id"] for r in rows}))
+            uow.record(
+                Change(
+                    Topic.ANALYTICS,
+                    "anomalies_scored",
+                    machines,
+                    {"run_id": run_id, "anomalous": sorted(anomalous)},
+                )
+            )
+            uow.commit()
+    if summary.rows_written:
+        invalidate(app, JOB)
+    log.info(
+        "anomaly detection %s: %d points of %d series, %d anomalous (%s)",
+        run_id,
+        summary.rows_written,
+        subjects,
+        summary.details["anomalies"],
+        ", ".join(f"{k} {v:.2f}s" for k, v in watch.timings.items()),
+    )
+    return summary
