@@ -88,6 +88,7 @@ def build_view(operations: int) -> tuple[Any, float]:
             start=plant.at(a.start),
             end=plant.at(a.end),
             setup_minutes=a.setup,
+            operator_id=None if a.operator is None else problem.operators[a.operator].id,
             version=1,
         )
         for a in greedy.assignments
@@ -139,6 +140,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()[0]
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
     view, build_seconds = build_view(args.operations)
@@ -211,7 +213,8 @@ def main() -> None:
         f"{span / 1440:.1f} days (the benchmark plant, greedy plan; built in "
         f"{build_seconds:.1f} s). Window {WIDTH}x{HEIGHT}, platform "
         f"`{app.platformName()}`, Python {platform.python_version()}, "
-        f"load average at the end {os.getloadavg()[0]:.1f}.",
+        f"load average {load_before:.1f} at the start, {os.getloadavg()[0]:.1f} at the end "
+        "(2 cores shared with other work).",
         "",
         "| frames of | bars on screen | median ms | p99 ms | max ms | fps at p99 | CPU ms |",
         "|---|---:|---:|---:|---:|---:|---:|",

@@ -176,13 +176,22 @@ class ChartData:
         hits = self.row_bars[row].visible(t - slack, t + slack)
         return hits[-1] if hits else None
 
-    def local_entries(self, work_centre_id: str, work_order_id: str) -> list[ScheduleEntry]:
+    def local_entries(
+        self,
+        work_centre_id: str,
+        work_order_id: str,
+        window: tuple[float, float] | None = None,
+    ) -> list[ScheduleEntry]:
         """The entries a move of one of ``work_order_id``'s bars onto ``work_centre_id`` can
-        interact with (what ``check_move`` would look at anyway)."""
+        interact with (what ``check_move`` would look at anyway): the work order's and linked
+        work orders' bars, and the work centre's bars (only those within ``window``, minutes
+        from the origin, when given: the caller makes it wide enough for changeovers)."""
         seen: dict[str, ScheduleEntry] = {}
         r = self.row_of_centre.get(work_centre_id)
         if r is not None:
-            for b in self.row_bars[r].bars:
+            rb = self.row_bars[r]
+            bars = rb.bars if window is None else rb.visible(window[0], window[1])
+            for b in bars:
                 seen[b.operation_id] = b.entry
         for wo in (work_order_id, *self.linked.get(work_order_id, ())):
             for b in self.by_order.get(wo, ()):

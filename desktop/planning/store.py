@@ -29,6 +29,7 @@ from domain.auth import Permission
 from domain.errors import Violation
 from domain.events import ChangeEvent, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
+from domain.model.plant import CalendarWindow, SetupTime
 from domain.rules.scheduling import PlannedOperation, PlanRules, check_move, snap_start
 from services.scheduling.problem import ProgressDto
 from services.scheduling.scenarios import (
@@ -45,6 +46,7 @@ log = logging.getLogger(__name__)
 
 RELOAD_TOPICS = (Topic.SCHEDULE, Topic.WORK_ORDER, Topic.PLANT, Topic.MACHINE)
 SNAP_MINUTES = 5
+CHANGEOVER_MARGIN = 24 * 60  # minutes: no changeover is longer
 # what a drag reports first when a place breaks several rules: the ones no snap can fix first
 _RANK = {
     code: i
@@ -117,6 +119,7 @@ class PlanStore(QObject):
         self.rules: PlanRules | None = None
         self.scenarios: list[SchedulingScenario] = []
         self.draft: OptimiseResult | None = None
+        self._by_centre: dict[str, tuple[tuple[CalendarWindow, ...], tuple[SetupTime, ...]]] = {}
         self.scenario_id: str | None = None  # the scenario shown
         self._wanted: str | None = None  # the scenario to read next (None: the default one)
         self._reading = False
@@ -191,6 +194,7 @@ class PlanStore(QObject):
         self.scenarios = scenarios if scenarios is not None else self.scenarios
         self.view = view
         self.rules = rules if rules is not None else view.plant.rules(view.entries)
+        self._by_centre = {}
         self.scenario_id = view.scenario_id
         if self._wanted is None:  # (a wanted one missing from the list: _read falls back)
             self._wanted = self.scenario_id
@@ -251,19 +255,57 @@ class PlanStore(QObject):
             start + self.duration(operation_id, work_centre_id),
             e.operator_id,
         )
-        local = self.data.local_entries(work_centre_id, e.work_order_id)
+        reach = max(timedelta(hours=4), 2 * (moved.end - moved.start))
+        # the work centre's bars near the move (the snap's reach, plus a day for changeovers)
+        around = reach.total_seconds() / 60 + CHANGEOVER_MARGIN
+        window = (self.data.minutes(start) - around, self.data.minutes(moved.end) + around)
+        local = self.data.local_entries(work_centre_id, e.work_order_id, window)
+        rules = self._rules_near(work_centre_id, operation_id, local)
         problems = tuple(
-            sorted(check_move(local, moved, self.rules), key=lambda v: _RANK.get(v.code, 99))
+            sorted(check_move(local, moved, rules), key=lambda v: _RANK.get(v.code, 99))
         )
         if not problems:
             return DragCheck(operation_id, work_centre_id, start, moved.end, True, False, ())
         if snap and not any(v.code in ("eligibility", "pinned") for v in problems):
-            reach = max(timedelta(hours=4), 2 * (moved.end - moved.start))
-            snapped = snap_start(local, moved, self.rules, search=reach)
+            snapped = snap_start(local, moved, rules, search=reach)
             if snapped is not None:
                 end = snapped + (moved.end - moved.start)
                 return DragCheck(operation_id, work_centre_id, snapped, end, True, True, problems)
         return DragCheck(operation_id, work_centre_id, start, moved.end, False, False, problems)
+
+    def _rules_near(
+        self, work_centre_id: str, operation_id: str, local: list[ScheduleEntry]
+    ) -> PlanRules:
+        """The plan's rules cut down to what one drag step can touch: the local bars'
+        operations, work orders and operators, the target work centre's calendar and
+        changeovers. (The domain's checks rebuild their lookups from the whole rule set on
+        every call; on a 5,000-operation plan that was most of a drag step's time.)"""
+        rules = self.rules
+        assert rules is not None
+        cut = self._by_centre.get(work_centre_id)
+        if cut is None:
+            cut = (
+                tuple(w for w in rules.calendar if w.work_centre_id == work_centre_id),
+                tuple(t for t in rules.setups if t.work_centre_id == work_centre_id),
+            )
+            self._by_centre[work_centre_id] = cut
+        ops = {e.operation_id for e in local} | {operation_id}
+        orders = {e.work_order_id for e in local}
+        people = {e.operator_id for e in local if e.operator_id is not None}
+        availability = rules.availability
+        return replace(
+            rules,
+            operations={k: rules.operations[k] for k in ops if k in rules.operations},
+            work_orders={k: rules.work_orders[k] for k in orders if k in rules.work_orders},
+            calendar=cut[0],
+            setups=cut[1],
+            operators={k: rules.operators[k] for k in people if k in rules.operators},
+            availability=None
+            if availability is None
+            else {k: availability[k] for k in people if k in availability},
+            committed={k: rules.committed[k] for k in ops if k in rules.committed},
+            pinned={k: rules.pinned[k] for k in ops if k in rules.pinned},
+        )
 
     # -- writing ---------------------------------------------------------------------------
     def move(

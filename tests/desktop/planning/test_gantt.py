@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from desktop.planning.chart import HEADER_H, GanttChart
 from desktop.planning.dock import create_dock
 from desktop.planning.widget import PlanningWidget
+from domain.rules.scheduling import PlannedOperation, check_move
 from services.persistence.tables import system
 from services.scheduling.scenarios import ScenarioService
 
@@ -395,3 +396,30 @@ def test_zoomed_out_the_chart_draws_from_one_image_that_matches_the_bars(
     chart.grab()
     assert chart._settle.isActive()
     qtbot.waitUntil(lambda: chart._layer_mpp == chart.mpp, timeout=LOAD_MS)
+
+
+def test_drag_checks_agree_with_the_full_rule_check(draft: PlanningWidget) -> None:
+    """The chart checks a drag against the nearby bars and a cut-down rule set; the answer is
+    the one the whole plan and all rules give (what the service checks on drop)."""
+    store = draft.store
+    view = store.view
+    assert view is not None
+    assert store.rules is not None
+    full = view.plant.rules(view.entries)
+    compared = 0
+    for e in view.entries[::12]:
+        targets = [e.work_centre_id, *view.plant.eligible(e.operation_id)[1:2]]
+        for wc in targets:
+            for minutes in (-300, 95, 600, 2000):
+                start = e.start + timedelta(minutes=minutes)
+                check = store.check_drag(e.operation_id, start, wc, snap=False)
+                assert check is not None
+                moved = PlannedOperation(
+                    e.operation_id, e.work_order_id, wc, check.start, check.end, e.operator_id
+                )
+                expected = check_move(list(view.entries), moved, full)
+                assert {(v.code, v.message) for v in check.violations} == {
+                    (v.code, v.message) for v in expected
+                }
+                compared += 1
+    assert compared > 200
