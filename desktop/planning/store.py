@@ -128,6 +128,7 @@ class PlanStore(QObject):
         self._bridge = _Bridge(self)
         self._bridge.progress.connect(self.progress)
         self.last_progress: ProgressDto | None = None
+        self.last_result: OptimiseResult | None = None
         self._bridge.progress.connect(self._remember_progress)
         ctx.hub.changed.connect(self._on_hub_changed)
 
@@ -438,6 +439,7 @@ class PlanStore(QObject):
             return
         self._cancel = threading.Event()
         self.last_progress = None
+        self.last_result = None
         self.optimising.emit(True)
         self.message.emit(f"Optimising ({time_limit:g} s)…", False)
         job = self.ctx.runner.query(
@@ -467,6 +469,7 @@ class PlanStore(QObject):
         self._failed(error)
 
     def _optimised(self, result: OptimiseResult) -> None:
+        self.last_result = result
         stopped = result.solution.cancelled
         name = f"Optimised {result.started_at:%d %b %H:%M}" + (" (stopped)" if stopped else "")
         # a plan from the optimiser is saved even when stopped early: it is checked and valid

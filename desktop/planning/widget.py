@@ -197,7 +197,14 @@ class PlanningWidget(QWidget):
         if running:
             self.progress_label.setText("solving…")
         elif self.store.last_progress is None:
-            self.progress_label.setText("")
+            result = self.store.last_result
+            text = ""
+            if result is not None and result.solution.objective is not None:
+                text = (
+                    f"objective {result.solution.objective:,.0f} (the quick scheduler's plan: "
+                    f"no better one found in {result.solution.solve_seconds:.1f} s)"
+                )
+            self.progress_label.setText(text)
         self._update_buttons()
 
     # -- messages ------------------------------------------------------------------------------

@@ -270,6 +270,7 @@ def test_optimise_with_a_short_limit_saves_a_scenario_and_updates_the_chart(
     assert widget.scenario_box.count() == 2
     assert widget.scenario_box.currentData() == store.scenario_id
     assert "Saved Optimised" in widget.status.text()
+    assert "objective" in widget.progress_label.text()  # the solver's figures stay on show
     assert not widget.stop_button.isEnabled()
     # the first scenario is still there to go back to
     store.select_scenario(str(first))
