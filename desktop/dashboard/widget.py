@@ -33,6 +33,7 @@ from desktop.dashboard.kpi_card import KpiCard
 from desktop.dashboard.metric_chart import MetricChart
 from desktop.dashboard.store import WINDOWS, DashboardStore
 from desktop.messages import describe
+from services.analytics.jobs import JOB_TITLES, JobSummary, permitted_jobs, run_permitted_jobs
 from services.dashboard.dtos import METRICS, DashboardSnapshot
 from services.dashboard.export import file_names, write_csv
 from services.dashboard.handover import HandoverReport, read_handover
@@ -81,6 +82,11 @@ class DashboardWidget(QWidget):
         self.csv_button = QPushButton("Export CSV…")
         self.png_button = QPushButton("Export PNG…")
         self.handover_button = QPushButton("Handover report…")
+        # the analytics jobs this user may run (demand: planners, absence: shift leads, all: admin)
+        self.jobs = permitted_jobs(ctx.actor)
+        self.jobs_button = QPushButton("Run forecasts now")
+        self.jobs_button.setVisible(bool(self.jobs))
+        self.jobs_button.setToolTip("Run now: " + ", ".join(JOB_TITLES[j] for j in self.jobs))
         self.status = QLabel("")
         top = QHBoxLayout()
         for w in (QLabel("Window"), self.window_pick, QLabel("Machine"), self.machine_pick):
@@ -89,7 +95,7 @@ class DashboardWidget(QWidget):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(self.status)
-        for button in (self.csv_button, self.png_button, self.handover_button):
+        for button in (self.jobs_button, self.csv_button, self.png_button, self.handover_button):
             top.addWidget(button)
 
         # -- KPI cards -----------------------------------------------------------------------
@@ -137,6 +143,7 @@ class DashboardWidget(QWidget):
         self.csv_button.clicked.connect(self._ask_csv)
         self.png_button.clicked.connect(self._ask_png)
         self.handover_button.clicked.connect(self._ask_handover)
+        self.jobs_button.clicked.connect(self.run_jobs)
         self.store.snapshot_changed.connect(self._show)
         self.store.loading_changed.connect(self._on_loading)
         self.store.failed.connect(self._on_failed)
@@ -256,6 +263,24 @@ class DashboardWidget(QWidget):
             self._on_export_failed(exc)
             return
         self.status.setText(f"Handover report written to {written.name}")
+
+    def run_jobs(self) -> None:
+        """Run the analytics jobs this user may run, off the GUI thread; the charts re-read
+        when their change events arrive."""
+        if not self.jobs or not self.jobs_button.isEnabled():
+            return
+        self.jobs_button.setEnabled(False)
+        self.status.setText("Running forecasts…")
+        job = self.ctx.runner.query(
+            run_permitted_jobs, self.ctx.app, self.ctx.actor, name="analytics-jobs", owner=self
+        )
+        job.on_success(self._jobs_done).on_failure(self._on_export_failed)
+        job.on_finished(lambda: self.jobs_button.setEnabled(True))
+
+    def _jobs_done(self, summaries: list[JobSummary]) -> None:
+        done = [f"{JOB_TITLES[s.job]}: {s.rows_written} rows" for s in summaries]
+        self.status.setText("Stored " + "; ".join(done))
+        self.store.reload()
 
     def _on_export_failed(self, exc: BaseException) -> None:
         self._tell(describe(exc))

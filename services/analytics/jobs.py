@@ -14,10 +14,47 @@ event, invalidates the prediction cache (``services.analytics.cache``) and retur
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from domain.auth import Actor, Permission
 from services.analytics.jobs_absence import AbsenceJobSettings, forecast_absence
 from services.analytics.jobs_anomaly import AnomalyJobSettings, detect_machine_anomalies
 from services.analytics.jobs_common import JobSummary
 from services.analytics.jobs_demand import DemandJobSettings, forecast_demand
+
+if TYPE_CHECKING:
+    from services.bootstrap import App
+
+# what each job needs, in the order "run now" runs them
+JOB_PERMISSIONS: dict[str, Permission] = {
+    "demand_forecast": Permission.SCHEDULE,
+    "machine_anomaly": Permission.OPERATE_SYSTEM,
+    "absence_forecast": Permission.ROSTER,
+}
+JOB_TITLES = {
+    "demand_forecast": "demand forecast",
+    "machine_anomaly": "machine anomaly detection",
+    "absence_forecast": "absence forecast",
+}
+
+
+def permitted_jobs(actor: Actor) -> list[str]:
+    """The jobs ``actor`` may run, in the order :func:`run_permitted_jobs` runs them."""
+    return [job for job, permission in JOB_PERMISSIONS.items() if actor.can(permission)]
+
+
+def run_permitted_jobs(app: App, actor: Actor) -> list[JobSummary]:
+    """Run every job ``actor`` may run with its defaults (the dashboard's "Run forecasts now")."""
+    out: list[JobSummary] = []
+    for job in permitted_jobs(actor):
+        if job == "demand_forecast":
+            out.append(forecast_demand(app, actor))
+        elif job == "machine_anomaly":
+            out.append(detect_machine_anomalies(app, actor))
+        else:
+            out.append(forecast_absence(app, actor))
+    return out
+
 
 __all__ = [
     "AbsenceJobSettings",
@@ -27,4 +64,6 @@ __all__ = [
     "detect_machine_anomalies",
     "forecast_absence",
     "forecast_demand",
+    "permitted_jobs",
+    "run_permitted_jobs",
 ]
