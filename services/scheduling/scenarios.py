@@ -380,7 +380,8 @@ class ScenarioService:
         """Move one entry (new start and/or work centre); refused with the rules it breaks."""
         actor.require(Permission.SCHEDULE)
         with self.app.uow(actor) as uow:
-            scenario = uow.repos.scenarios.require(scenario_id)
+            # the scenario row lock makes hand moves of one scenario take turns (PostgreSQL)
+            scenario = uow.repos.scenarios.require(scenario_id, lock=True)
             _editable(scenario)
             plant = read_plant_problem(uow, now=uow.now, with_operators=self.with_operators)
             entries = [
@@ -440,7 +441,7 @@ class ScenarioService:
     ) -> ScheduleEntry:
         actor.require(Permission.SCHEDULE)
         with self.app.uow(actor) as uow:
-            scenario = uow.repos.scenarios.require(scenario_id)
+            scenario = uow.repos.scenarios.require(scenario_id, lock=True)
             _editable(scenario)
             entry = self._entry(uow, scenario_id, operation_id)
             uow.repos.schedule_entries.check_version(entry, expected_version)
