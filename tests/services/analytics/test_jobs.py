@@ -197,6 +197,32 @@ def test_an_injected_spike_becomes_a_machine_anomaly_alert_and_a_marker(
     assert len(audits(app, "analytics.detect_anomalies")) == 1
 
 
+def test_the_demo_drift_is_flagged_and_keeps_its_alert_open(
+    demo_sqlite_url: str, make_app: Any
+) -> None:
+    """The demo's drifting machine (temperature rising for five days) is anomalous at the
+    last point without any injected spike; a healthy machine is not, and the alert rules keep
+    the demo's open anomaly alert of the drifting machine instead of clearing it."""
+    app = make_app(demo_sqlite_url)
+    admin = app.actor("admin")
+    keep_machines(app, ("M-G1020", "M-LSR01"))
+    detect_machine_anomalies(app, admin, since=NOW - timedelta(minutes=30), settings=TEMPERATURE)
+    a = anomaly_predictions
+    with app.engine.connect() as conn:
+        last = {
+            r.machine_id: r.is_anomaly
+            for r in conn.execute(select(a.c.machine_id, a.c.is_anomaly).where(a.c.at == NOW))
+        }
+    assert last == {"M-G1020": True, "M-LSR01": False}
+    service = AlertService(app)
+    open_anomalies = AlertFilter(types=frozenset({AlertType.MACHINE_ANOMALY}))
+    (seeded,) = service.list_alerts(open_anomalies)
+    assert seeded.machine_id == "M-G1020"
+    report = service.refresh(admin)
+    assert seeded.id not in report.cleared
+    assert [al.id for al in service.list_alerts(open_anomalies)] == [seeded.id]
+
+
 def test_a_second_anomaly_run_writes_nothing_new(demo_sqlite_url: str, make_app: Any) -> None:
     clock = FixedClock(NOW)
     app = make_app(demo_sqlite_url, clock=clock)
