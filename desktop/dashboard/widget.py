@@ -87,6 +87,7 @@ class DashboardWidget(QWidget):
         self.jobs_button = QPushButton("Run forecasts now")
         self.jobs_button.setVisible(bool(self.jobs))
         self.jobs_button.setToolTip("Run now: " + ", ".join(JOB_TITLES[j] for j in self.jobs))
+        self.jobs_status = QLabel("")  # the last run's outcome (the status line shows the window)
         self.status = QLabel("")
         top = QHBoxLayout()
         for w in (QLabel("Window"), self.window_pick, QLabel("Machine"), self.machine_pick):
@@ -95,6 +96,7 @@ class DashboardWidget(QWidget):
             top.addWidget(w)
         top.addStretch(1)
         top.addWidget(self.status)
+        top.addWidget(self.jobs_status)
         for button in (self.jobs_button, self.csv_button, self.png_button, self.handover_button):
             top.addWidget(button)
 
@@ -270,17 +272,21 @@ class DashboardWidget(QWidget):
         if not self.jobs or not self.jobs_button.isEnabled():
             return
         self.jobs_button.setEnabled(False)
-        self.status.setText("Running forecasts…")
+        self.jobs_status.setText("Running forecasts…")
         job = self.ctx.runner.query(
             run_permitted_jobs, self.ctx.app, self.ctx.actor, name="analytics-jobs", owner=self
         )
-        job.on_success(self._jobs_done).on_failure(self._on_export_failed)
+        job.on_success(self._jobs_done).on_failure(self._jobs_failed)
         job.on_finished(lambda: self.jobs_button.setEnabled(True))
 
     def _jobs_done(self, summaries: list[JobSummary]) -> None:
         done = [f"{JOB_TITLES[s.job]}: {s.rows_written} rows" for s in summaries]
-        self.status.setText("Stored " + "; ".join(done))
+        self.jobs_status.setText("Stored " + "; ".join(done))
         self.store.reload()
+
+    def _jobs_failed(self, exc: BaseException) -> None:
+        self.jobs_status.setText("Forecasts not stored")
+        self._tell(describe(exc))
 
     def _on_export_failed(self, exc: BaseException) -> None:
         self._tell(describe(exc))

@@ -73,49 +73,51 @@ def forecast_absence(
     s = settings or AbsenceJobSettings()
     watch = Stopwatch()
     run_id = new_run_id()
+    now = app.clock.now()
+    # read and fit outside any write transaction (on SQLite a unit of work holds the database's
+    # write lock: other seats' writes would wait for the fit)
+    with watch.phase("read"), app.engine.connect().execution_options(read_only=True) as conn:
+        today = now.astimezone(plant_timezone(conn)).date()
+        end = today + timedelta(days=days)
+        a, sa, op = attendance, shift_assignments, operators
+        history = [
+            Attendance(str(r.operator_id), r.day, r.shift_id, bool(r.present))
+            for r in conn.execute(
+                select(a.c.operator_id, a.c.day, a.c.shift_id, a.c.present).where(
+                    a.c.day < today, a.c.day >= today - timedelta(days=s.history_days)
+                )
+            )
+        ]
+        slots = [
+            _slot(str(r.operator_id), r.day, str(r.shift_id))
+            for r in conn.execute(
+                select(sa.c.operator_id, sa.c.day, sa.c.shift_id)
+                .join(op, op.c.id == sa.c.operator_id)
+                .where(
+                    sa.c.day >= today,
+                    sa.c.day < end,
+                    sa.c.status == ShiftAssignmentStatus.SCHEDULED.value,
+                    op.c.active.is_(True),
+                )
+                .order_by(sa.c.day, sa.c.operator_id)
+            )
+        ]
+    records = records_from_attendance(history)
+    notes: list[str] = []
+    if not slots:
+        notes.append(f"no scheduled shifts from {today} to {end - timedelta(days=1)}")
+    elif len({r.absent for r in records}) < 2:
+        notes.append("the attendance history needs both absences and attendances to learn from")
+    if notes:
+        return JobSummary(JOB, run_id, s.model.name, 0, 0, 0, watch.timings, tuple(notes))
+    with watch.phase("fit"):
+        model = AbsenceModel(settings=s.model).fit(records)
+    with watch.phase("predict"):
+        predictions = model.predict(slots, records)
+        rows = model.to_absence_forecasts(predictions, now)
     with app.uow(actor) as uow:
         lock_job(uow, JOB)
         conn = uow.conn
-        now = uow.now
-        today = now.astimezone(plant_timezone(conn)).date()
-        end = today + timedelta(days=days)
-        with watch.phase("read"):
-            a, sa, op = attendance, shift_assignments, operators
-            history = [
-                Attendance(str(r.operator_id), r.day, r.shift_id, bool(r.present))
-                for r in conn.execute(
-                    select(a.c.operator_id, a.c.day, a.c.shift_id, a.c.present).where(
-                        a.c.day < today, a.c.day >= today - timedelta(days=s.history_days)
-                    )
-                )
-            ]
-            slots = [
-                _slot(str(r.operator_id), r.day, str(r.shift_id))
-                for r in conn.execute(
-                    select(sa.c.operator_id, sa.c.day, sa.c.shift_id)
-                    .join(op, op.c.id == sa.c.operator_id)
-                    .where(
-                        sa.c.day >= today,
-                        sa.c.day < end,
-                        sa.c.status == ShiftAssignmentStatus.SCHEDULED.value,
-                        op.c.active.is_(True),
-                    )
-                    .order_by(sa.c.day, sa.c.operator_id)
-                )
-            ]
-        records = records_from_attendance(history)
-        notes: list[str] = []
-        if not slots:
-            notes.append(f"no scheduled shifts from {today} to {end - timedelta(days=1)}")
-        elif len({r.absent for r in records}) < 2:
-            notes.append("the attendance history needs both absences and attendances to learn from")
-        if notes:
-            return JobSummary(JOB, run_id, s.model.name, 0, 0, 0, watch.timings, tuple(notes))
-        with watch.phase("fit"):
-            model = AbsenceModel(settings=s.model).fit(records)
-        with watch.phase("predict"):
-            predictions = model.predict(slots, records)
-            rows = model.to_absence_forecasts(predictions, now)
         with watch.phase("write"):
             f = absence_forecasts
             replaced = conn.execute(delete(f).where(f.c.day >= today, f.c.day < end)).rowcount or 0

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Connection
 
 from domain.auth import Actor, Permission
 from domain.errors import ValidationError
@@ -144,6 +146,54 @@ def _aware(at: datetime) -> datetime:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def _last_predictions(conn: Connection, s: AnomalyJobSettings) -> dict[tuple[str, str], datetime]:
+    """The time of the newest stored prediction of each (machine, metric) by this model."""
+    a = anomaly_predictions
+    return {
+        (str(r.machine_id), str(r.metric)): _aware(r.last)
+        for r in conn.execute(
+            select(a.c.machine_id, a.c.metric, func.max(a.c.at).label("last"))
+            .where(a.c.model == s.model, a.c.metric.in_(s.metrics))
+            .group_by(a.c.machine_id, a.c.metric)
+        )
+    }
+
+
+def _first_new(
+    last: dict[tuple[str, str], datetime], floor: datetime, machine_id: str, metric: str
+) -> datetime:
+    """The first time of a series still to score: after its newest prediction, not before
+    ``floor``."""
+    previous = last.get((machine_id, metric))
+    if previous is not None and previous >= floor:
+        return previous + timedelta(microseconds=1)
+    return floor
+
+
+def _summary(
+    run_id: str,
+    s: AnomalyJobSettings,
+    rows: list[dict[str, Any]],
+    floor: datetime,
+    watch: Stopwatch,
+) -> JobSummary:
+    return JobSummary(
+        job=JOB,
+        run_id=run_id,
+        model=s.model,
+        rows_written=len(rows),
+        rows_replaced=0,
+        subjects=len({(r["machine_id"], r["metric"]) for r in rows}),
+        timings=watch.timings,
+        details={
+            "anomalies": sum(bool(r["is_anomaly"]) for r in rows),
+            "machines_with_anomalies": sorted({r["machine_id"] for r in rows if r["is_anomaly"]}),
+            "metrics": list(s.metrics),
+            "since": floor.isoformat(),
+        },
+    )
+
+
 def detect_machine_anomalies(
     app: App,
     actor: Actor,
@@ -153,7 +203,6 @@ def detect_machine_anomalies(
 ) -> JobSummary:
     """Score the machine metric points newer than the last stored prediction (and not before
     ``since``) and store the verdicts."""
-    from sqlalchemy import func, insert, select
     from threadpoolctl import threadpool_limits
 
     actor.require(Permission.OPERATE_SYSTEM)
@@ -162,97 +211,81 @@ def detect_machine_anomalies(
         raise ValidationError("since must carry a time zone", field="since")
     watch = Stopwatch()
     run_id = new_run_id()
-    with app.uow(actor) as uow:
-        lock_job(uow, JOB)
-        now = uow.now
-        floor = since.astimezone(UTC) if since is not None else now - s.lookback
-        a, m = anomaly_predictions, machine_metrics
-        with watch.phase("read"):
-            last: dict[tuple[str, str], datetime] = {
-                (str(r.machine_id), str(r.metric)): _aware(r.last)
-                for r in uow.conn.execute(
-                    select(a.c.machine_id, a.c.metric, func.max(a.c.at).label("last"))
-                    .where(a.c.model == s.model, a.c.metric.in_(s.metrics))
-                    .group_by(a.c.machine_id, a.c.metric)
-                )
-            }
-            earliest = min([floor, *(t for t in last.values() if t > floor)])
-            lo = earliest - s.train_window - max(s.windows) - s.refit
-            cols = [m.c[name] for name in s.metrics]
-            series: dict[tuple[str, str], tuple[list[datetime], list[float]]] = defaultdict(
-                lambda: ([], [])
-            )
-            for r in uow.conn.execute(
-                select(m.c.machine_id, m.c.at, *cols)
-                .where(m.c.at >= lo, m.c.at <= now)
-                .order_by(m.c.machine_id, m.c.at)
-            ):
-                for name in s.metrics:
-                    value = getattr(r, name)
-                    if value is not None:
-                        times, values = series[(str(r.machine_id), name)]
-                        times.append(_aware(r.at))
-                        values.append(float(value))
-        rows: list[dict[str, Any]] = []
-        anomalous: set[str] = set()
-        with watch.phase("fit"), threadpool_limits(limits=1):
-            for (machine_id, metric), (times, values) in sorted(series.items()):
-                previous = last.get((machine_id, metric))
-                first_new = floor
-                if previous is not None and previous >= floor:
-                    first_new = previous + timedelta(microseconds=1)
-                for at, score, flag in score_series(times, values, first_new, s):
-                    rows.append(
-                        {
-                            "machine_id": machine_id,
-                            "at": at,
-                            "metric": metric,
-                            "score": score,
-                            "is_anomaly": flag,
-                            "model": s.model,
-                        }
-                    )
-                    if flag:
-                        anomalous.add(machine_id)
-        subjects = len({(r["machine_id"], r["metric"]) for r in rows})
-        summary = JobSummary(
-            job=JOB,
-            run_id=run_id,
-            model=s.model,
-            rows_written=len(rows),
-            rows_replaced=0,
-            subjects=subjects,
-            timings=watch.timings,
-            details={
-                "anomalies": sum(r["is_anomaly"] for r in rows),
-                "machines_with_anomalies": sorted(anomalous),
-                "metrics": list(s.metrics),
-                "since": floor.isoformat(),
-            },
+    now = app.clock.now()
+    floor = since.astimezone(UTC) if since is not None else now - s.lookback
+    a, m = anomaly_predictions, machine_metrics
+    # read and score outside any write transaction (on SQLite a unit of work holds the
+    # database's write lock: other seats' writes would wait for the fits)
+    with watch.phase("read"), app.engine.connect().execution_options(read_only=True) as conn:
+        last = _last_predictions(conn, s)
+        earliest = min([floor, *(t for t in last.values() if t > floor)])
+        lo = earliest - s.train_window - max(s.windows) - s.refit
+        cols = [m.c[name] for name in s.metrics]
+        series: dict[tuple[str, str], tuple[list[datetime], list[float]]] = defaultdict(
+            lambda: ([], [])
         )
-        if rows:
-            with watch.phase("write"):
-                uow.conn.execute(insert(a), rows)
-            uow.audit(
-                "analytics.detect_anomalies", "anomaly_prediction", run_id, None, summary.as_dict()
-            )
-            machines = tuple(sorted({r["machine_id"] for r in rows}))
-            uow.record(
-                Change(
-                    Topic.ANALYTICS,
-                    "anomalies_scored",
-                    machines,
-                    {"run_id": run_id, "anomalous": sorted(anomalous)},
+        for r in conn.execute(
+            select(m.c.machine_id, m.c.at, *cols)
+            .where(m.c.at >= lo, m.c.at <= now)
+            .order_by(m.c.machine_id, m.c.at)
+        ):
+            for name in s.metrics:
+                value = getattr(r, name)
+                if value is not None:
+                    times, values = series[(str(r.machine_id), name)]
+                    times.append(_aware(r.at))
+                    values.append(float(value))
+    scored: list[dict[str, Any]] = []
+    with watch.phase("fit"), threadpool_limits(limits=1):
+        for (machine_id, metric), (times, values) in sorted(series.items()):
+            for at, score, flag in score_series(
+                times, values, _first_new(last, floor, machine_id, metric), s
+            ):
+                scored.append(
+                    {
+                        "machine_id": machine_id,
+                        "at": at,
+                        "metric": metric,
+                        "score": score,
+                        "is_anomaly": flag,
+                        "model": s.model,
+                    }
                 )
-            )
-            uow.commit()
+    rows: list[dict[str, Any]] = []
+    if scored:
+        with app.uow(actor) as uow:
+            lock_job(uow, JOB)
+            # another run may have stored some of these points meanwhile: only the newer ones
+            stored = _last_predictions(uow.conn, s)
+            rows = [
+                r
+                for r in scored
+                if r["at"] >= _first_new(stored, floor, r["machine_id"], r["metric"])
+            ]
+            if rows:
+                with watch.phase("write"):
+                    uow.conn.execute(insert(a), rows)
+                done = _summary(run_id, s, rows, floor, watch)
+                uow.audit(
+                    "analytics.detect_anomalies", "anomaly_prediction", run_id, None, done.as_dict()
+                )
+                uow.record(
+                    Change(
+                        Topic.ANALYTICS,
+                        "anomalies_scored",
+                        tuple(sorted({r["machine_id"] for r in rows})),
+                        {"run_id": run_id, "anomalous": done.details["machines_with_anomalies"]},
+                    )
+                )
+                uow.commit()
+    summary = _summary(run_id, s, rows, floor, watch)
     if summary.rows_written:
         invalidate(app, JOB)
     log.info(
         "anomaly detection %s: %d points of %d series, %d anomalous (%s)",
         run_id,
         summary.rows_written,
-        subjects,
+        summary.subjects,
         summary.details["anomalies"],
         ", ".join(f"{k} {v:.2f}s" for k, v in watch.timings.items()),
     )

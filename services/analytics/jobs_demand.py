@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
@@ -123,77 +123,76 @@ def forecast_demand(
     s = settings or DemandJobSettings()
     watch = Stopwatch()
     run_id = new_run_id()
+    created = app.clock.now()
+    # read and fit outside any write transaction (on SQLite a unit of work holds the database's
+    # write lock: other seats' writes would wait for the fit)
+    with watch.phase("read"), app.engine.connect().execution_options(read_only=True) as conn:
+        d = demand_history
+        rows = [
+            (str(r.product_id), r.day, float(r.quantity))
+            for r in conn.execute(
+                select(d.c.product_id, d.c.day, d.c.quantity).order_by(d.c.product_id, d.c.day)
+            )
+        ]
+    series = _series(rows, s.history_days)
+    if not series:
+        return JobSummary(JOB, run_id, "gbm", 0, 0, 0, watch.timings, ("no demand history",))
+    forecasts, notes = _forecasts(series, horizon_days, s, watch)
+    values = [
+        {
+            "product_id": row.product_id,
+            "day": row.day,
+            "quantity": row.quantity,
+            "lower": row.lower,
+            "upper": row.upper,
+            "model": row.model,
+            "created_at": row.created_at,
+        }
+        for fc in forecasts
+        for row in fc.to_demand_forecasts(fc.series_id, created)
+    ]
+    models = sorted({fc.model for fc in forecasts})
+    summary = JobSummary(
+        job=JOB,
+        run_id=run_id,
+        model="+".join(models) or "gbm",
+        rows_written=len(values),
+        rows_replaced=0,
+        subjects=len(forecasts),
+        timings=watch.timings,
+        notes=tuple(notes),
+        details={
+            "horizon_days": horizon_days,
+            "products": sorted(fc.series_id for fc in forecasts),
+            "created_at": created.isoformat(),
+        },
+    )
+    if not values:
+        return summary
     with app.uow(actor) as uow:
         lock_job(uow, JOB)
-        with watch.phase("read"):
-            d = demand_history
-            rows = [
-                (str(r.product_id), r.day, float(r.quantity))
-                for r in uow.conn.execute(
-                    select(d.c.product_id, d.c.day, d.c.quantity).order_by(d.c.product_id, d.c.day)
-                )
-            ]
-            series = _series(rows, s.history_days)
-        if not series:
-            return JobSummary(JOB, run_id, "gbm", 0, 0, 0, watch.timings, ("no demand history",))
-        forecasts, notes = _forecasts(series, horizon_days, s, watch)
-        created = uow.now
         with watch.phase("write"):
             f = demand_forecasts
-            replaced = 0
-            if forecasts:
-                stale = or_(
-                    *(
-                        and_(f.c.product_id == fc.series_id, f.c.day >= fc.days[0])
-                        for fc in forecasts
-                        if fc.days
-                    )
+            stale = or_(
+                *(
+                    and_(f.c.product_id == fc.series_id, f.c.day >= fc.days[0])
+                    for fc in forecasts
+                    if fc.days
                 )
-                replaced = uow.conn.execute(delete(f).where(stale)).rowcount or 0
-            values = [
-                {
-                    "product_id": row.product_id,
-                    "day": row.day,
-                    "quantity": row.quantity,
-                    "lower": row.lower,
-                    "upper": row.upper,
-                    "model": row.model,
-                    "created_at": row.created_at,
-                }
-                for fc in forecasts
-                for row in fc.to_demand_forecasts(fc.series_id, created)
-            ]
-            if values:
-                uow.conn.execute(insert(f), values)
-        models = sorted({fc.model for fc in forecasts})
-        summary = JobSummary(
-            job=JOB,
-            run_id=run_id,
-            model="+".join(models) or "gbm",
-            rows_written=len(values),
-            rows_replaced=replaced,
-            subjects=len(forecasts),
-            timings=watch.timings,
-            notes=tuple(notes),
-            details={
-                "horizon_days": horizon_days,
-                "products": sorted(fc.series_id for fc in forecasts),
-                "created_at": created.isoformat(),
-            },
+            )
+            replaced = uow.conn.execute(delete(f).where(stale)).rowcount or 0
+            uow.conn.execute(insert(f), values)
+        summary = replace(summary, rows_replaced=replaced, timings=watch.timings)
+        uow.audit("analytics.forecast_demand", "demand_forecast", run_id, None, summary.as_dict())
+        uow.record(
+            Change(
+                Topic.ANALYTICS,
+                "demand_forecasted",
+                tuple(fc.series_id for fc in forecasts),
+                {"run_id": run_id, "horizon_days": horizon_days},
+            )
         )
-        if values:
-            uow.audit(
-                "analytics.forecast_demand", "demand_forecast", run_id, None, summary.as_dict()
-            )
-            uow.record(
-                Change(
-                    Topic.ANALYTICS,
-                    "demand_forecasted",
-                    tuple(fc.series_id for fc in forecasts),
-                    {"run_id": run_id, "horizon_days": horizon_days},
-                )
-            )
-            uow.commit()
+        uow.commit()
     if summary.rows_written:
         invalidate(app, JOB)
     log.info(

@@ -223,9 +223,17 @@ def test_the_demo_drift_is_flagged_and_keeps_its_alert_open(
     assert [al.id for al in service.list_alerts(open_anomalies)] == [seeded.id]
 
 
-def test_a_second_anomaly_run_writes_nothing_new(demo_sqlite_url: str, make_app: Any) -> None:
+@pytest.fixture(params=["sqlite", "postgres"])
+def demo_url(request: pytest.FixtureRequest) -> str:
+    """The demo plant on the embedded SQLite file and on the real PostgreSQL server."""
+    return str(
+        request.getfixturevalue("demo_sqlite_url" if request.param == "sqlite" else "demo_pg_url")
+    )
+
+
+def test_a_second_anomaly_run_writes_nothing_new(demo_url: str, make_app: Any) -> None:
     clock = FixedClock(NOW)
-    app = make_app(demo_sqlite_url, clock=clock)
+    app = make_app(demo_url, clock=clock)
     admin = app.actor("admin")
     keep_machines(app, ("M-LSR01",))
     first = detect_machine_anomalies(
@@ -336,6 +344,32 @@ def test_forecast_absence_fills_the_roster_forecast_without_leaking(
     with app.engine.connect() as conn:
         second = {(r.operator_id, r.day): r.probability for r in conn.execute(select(f))}
     assert second == first
+
+
+def test_a_job_fits_outside_the_write_transaction(
+    demo_sqlite_url: str, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite a unit of work holds the database's write lock: while a job fits its model,
+    another seat's write goes through (it would wait for the fit, then fail, otherwise)."""
+    from services.analytics.absence_model import AbsenceModel
+
+    app = make_app(demo_sqlite_url)
+    other_seat = make_app(demo_sqlite_url, seat="seat-2")
+    fit = AbsenceModel.fit
+    written: list[int] = []
+
+    def fit_while_another_seat_writes(self: AbsenceModel, records: Any) -> AbsenceModel:
+        with other_seat.uow(other_seat.actor("admin")) as uow:
+            uow.audit("test.write", "test", "during-fit")
+            uow.commit()
+        written.append(1)
+        return fit(self, records)
+
+    monkeypatch.setattr(AbsenceModel, "fit", fit_while_another_seat_writes)
+    summary = forecast_absence(app, app.actor("lead"), days=3)
+    assert written == [1]
+    assert summary.rows_written > 0
+    assert len(audits(app, "test.write")) == 1
 
 
 # -- permissions and the CLI ---------------------------------------------------------------------
