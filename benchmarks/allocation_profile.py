@@ -120,6 +120,7 @@ def run(
     pace: float = 0.0,
     redis_url: str | None = None,
     subscribe: bool = False,
+    profile_delta: bool = False,
 ) -> dict[str, Any]:
     from domain.auth import Actor, Role
     from domain.errors import DomainError
@@ -155,7 +156,9 @@ def run(
         delta_statements: list[int] = []
         refused: Counter[str] = Counter()
         profiler = cProfile.Profile() if profile else None
+        delta_profiler = cProfile.Profile() if profile_delta else None
         attempts = 0
+        delta_kinds: Counter[str] = Counter()
         sub = app.subscribe(lambda events: None, poll_interval=1.0) if subscribe else None
         for i in range(calls + 5):  # the first five warm caches and prepared plans
             if pace:
@@ -199,7 +202,15 @@ def run(
                 )
                 s0, p0, t0 = counters.snapshot()
                 started = time.perf_counter()
+                if delta_profiler is not None and i >= 5:
+                    delta_profiler.enable()
+                call_kinds, counters.kinds = counters.kinds, delta_kinds
+                counters.record_kinds = i >= 5
                 delta = reader.delta(datetime.now(UTC), ids, known)
+                counters.record_kinds = False
+                counters.kinds = call_kinds
+                if delta_profiler is not None:
+                    delta_profiler.disable()
                 if i >= 5:
                     delta_ms.append((time.perf_counter() - started) * 1000)
                     s1, p1, t1 = counters.snapshot()
@@ -224,10 +235,14 @@ def run(
             "statements_by_kind_per_call": {
                 k: round(v / n, 2) for k, v in kinds.most_common(20) if v > 0
             },
+            "delta_statements_by_kind": {
+                k: round(v / max(len(delta_ms), 1), 2) for k, v in delta_kinds.most_common(12)
+            },
         }
-        if profiler is not None:
-            stats = pstats.Stats(profiler, stream=sys.stderr)
-            stats.sort_stats("cumulative").print_stats(40)
+        for prof in (profiler, delta_profiler):
+            if prof is not None:
+                stats = pstats.Stats(prof, stream=sys.stderr)
+                stats.sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
         return figures
     finally:
         app.close()
@@ -260,7 +275,8 @@ def _body(f: dict[str, Any], load_before: str, load_after: str, servers: str) ->
         f"One seat, no contention, in-process feed; {servers}; {os.cpu_count()} cores shared "
         f"with other work (load average before / after: {load_before} / {load_after}).\n\n"
         f"{table}\n\nStatements per call by kind: "
-        f"`{json.dumps(f['statements_by_kind_per_call'])}`.\n"
+        f"`{json.dumps(f['statements_by_kind_per_call'])}`.\n\n"
+        f"Statements per board delta read by kind: `{json.dumps(f['delta_statements_by_kind'])}`.\n"
     )
 
 
@@ -271,6 +287,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--profile", action="store_true", help="cProfile of the calls to stderr")
     ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    ap.add_argument("--profile-delta", action="store_true", help="cProfile of the board reads")
     ap.add_argument("--pace", type=float, default=0.0, help="seconds of idle before each call")
     ap.add_argument("--redis", action="store_true", help="the Redis feed (a throwaway server)")
     ap.add_argument("--subscribe", action="store_true", help="a change subscriber runs too")
@@ -303,6 +320,7 @@ def main() -> int:
             pace=args.pace,
             redis_url=redis.url if redis is not None else None,
             subscribe=args.subscribe,
+            profile_delta=args.profile_delta,
         )
     finally:
         if pg is not None:

@@ -2,12 +2,19 @@
 
 Publishing is XADD to one stream after commit; subscribers XREAD BLOCK from where they are.
 Streams are only the fast path: the outbox is the truth (see feed.py).
+
+``publish`` hands the events to a publisher thread of the feed and returns at once: the seat's
+call does not wait for Redis (nor, in a process that also runs a subscriber, for the Python
+lock its subscriber takes while the call waits on the socket). The thread sends in order, all
+that is queued in one pipeline; ``close`` sends what is still queued first.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -84,6 +91,10 @@ class RedisFeed:
     def __init__(self, url: str) -> None:
         self.url = url
         self._client = _client(url, timeout=2)
+        self._outgoing: queue.SimpleQueue[list[ChangeEvent] | None] = queue.SimpleQueue()
+        self._publisher: threading.Thread | None = None
+        self._publisher_lock = threading.Lock()
+        self._closed = False
 
     def check(self) -> str:
         try:
@@ -93,8 +104,40 @@ class RedisFeed:
         return f"Redis {info.get('redis_version', '?')}"
 
     def publish(self, events: Sequence[ChangeEvent]) -> None:
+        """Queue ``events`` for the publisher thread (in order); returns at once."""
         if not events:
             return
+        with self._publisher_lock:
+            if self._closed:
+                log.debug("feed closed: %d change(s) left to the outbox", len(events))
+                return
+            if self._publisher is None:
+                self._publisher = threading.Thread(
+                    target=self._publish_loop, name="redis-publisher", daemon=True
+                )
+                self._publisher.start()
+            self._outgoing.put(list(events))
+
+    def _publish_loop(self) -> None:
+        while True:
+            first = self._outgoing.get()
+            if first is None:
+                return
+            batch, stop = list(first), False
+            while True:  # everything queued meanwhile goes in the same pipeline
+                try:
+                    more = self._outgoing.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stop = True
+                    break
+                batch.extend(more)
+            self._send(batch)
+            if stop:
+                return
+
+    def _send(self, events: Sequence[ChangeEvent]) -> None:
         try:
             pipe = self._client.pipeline(transaction=False)
             for e in events:
@@ -103,6 +146,8 @@ class RedisFeed:
         except redis.RedisError as exc:
             # The outbox has the events: subscribers will catch up from it.
             log.warning("could not publish %d change(s) to Redis: %s", len(events), exc)
+        except Exception:  # the publisher thread must not die
+            log.exception("publishing %d change(s) failed", len(events))
 
     def open_channel(self) -> _RedisChannel:
         return _RedisChannel(self.url)
@@ -143,4 +188,10 @@ class RedisFeed:
         return sorted(out, key=lambda s: s.seat)
 
     def close(self) -> None:
+        with self._publisher_lock:
+            self._closed = True
+            publisher, self._publisher = self._publisher, None
+        if publisher is not None:
+            self._outgoing.put(None)  # after what is queued: that is sent first
+            publisher.join(5)
         self._client.close()

@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, cast, func, insert, literal, select
+from sqlalchemy import Table, cast, func, insert, literal, select, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -170,8 +170,29 @@ class UnitOfWork:
         self._deferred.setdefault(table, []).append(row)
 
     def _deferred_inserts(self) -> list[Any]:
-        """One multi-row INSERT per table, in the order the rows were deferred."""
-        out = [insert(table).values(rows) for table, rows in self._deferred.items()]
+        """One INSERT per table (for the CTEs of the outbox statement), the rows numbered in
+        the order they were deferred.
+
+        A single row is a plain ``INSERT ... VALUES``; several rows are an ``INSERT ... SELECT
+        ... ORDER BY`` over a ``UNION ALL`` of one-row selects (a multi-row VALUES clause would
+        carry its values in the statement and be compiled again on every call)."""
+        out: list[Any] = []
+        for table, rows in self._deferred.items():
+            if len(rows) == 1:
+                out.append(insert(table).values(**rows[0]))
+                continue
+            columns = list(rows[0])
+            types = {c: table.c[c].type for c in columns}
+            parts = [
+                select(
+                    *(cast(literal(row.get(c), types[c]), types[c]).label(c) for c in columns),
+                    literal(i).label("deferred_order"),
+                )
+                for i, row in enumerate(rows)
+            ]
+            src = union_all(*parts).subquery("deferred_rows")
+            ordered = select(*(src.c[c] for c in columns)).order_by(src.c.deferred_order)
+            out.append(insert(table).from_select(columns, ordered))
         self._deferred.clear()
         return out
 
@@ -180,12 +201,12 @@ class UnitOfWork:
         conn = self.conn
         events: list[ChangeEvent] = []
         try:
-            deferred = self._deferred_inserts()
             if self._changes and self.is_postgres:
-                events = self._write_outbox_postgres(conn, deferred)
+                events = self._write_outbox_postgres(conn, self._deferred_inserts())
             else:
-                for stmt in deferred:
-                    conn.execute(stmt)
+                for table, rows in self._deferred.items():
+                    conn.execute(insert(table), rows)  # executemany: in order, one statement
+                self._deferred.clear()
                 if self._changes:
                     events = self._write_outbox(conn, self._changes, self.clock.now())
             conn.commit()
