@@ -11,8 +11,8 @@ board reads the cards the call changed, as a seat does when the change event arr
 is timed too (``delta``: the subscriber's share of seat-to-seat propagation).
 
 Per call it counts the SQL statements SQLAlchemy sends, the pool's liveness pings and the
-transactions (each costs a BEGIN and a COMMIT round trip on top of its statements), so
-``round trips`` = statements + pings + 2 per transaction. Figures go to the
+BEGIN / COMMIT / ROLLBACK commands psycopg sends (each a round trip of its own), so
+``round trips`` = statements + pings + those commands. Figures go to the
 ``allocation_profile`` section of benchmarks/RESULTS.md with the load average.
 """
 
@@ -48,6 +48,7 @@ class Counters:
         self.statements = 0
         self.pings = 0
         self.transactions = 0
+        self.commands = 0
         self.kinds: Counter[str] = Counter()
         self.record_kinds = False
         event.listen(engine, "before_cursor_execute", self._on_statement)
@@ -60,6 +61,18 @@ class Counters:
             return bool(ping(dbapi_connection))
 
         dialect.do_ping = counted_ping  # type: ignore[method-assign]
+        # BEGIN, COMMIT, ROLLBACK: psycopg sends them as commands of its own, not through
+        # SQLAlchemy's statement events (and not at all on an autocommit connection)
+        from psycopg._connection_base import BaseConnection
+
+        command = BaseConnection._exec_command
+        counters = self
+
+        def counted_command(conn: Any, *args: Any, **kwargs: Any) -> Any:
+            counters.commands += 1
+            return command(conn, *args, **kwargs)
+
+        BaseConnection._exec_command = counted_command  # type: ignore[method-assign]
 
     def _on_statement(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
         self.statements += 1
@@ -70,7 +83,7 @@ class Counters:
         self.transactions += 1
 
     def snapshot(self) -> tuple[int, int, int]:
-        return self.statements, self.pings, self.transactions
+        return self.statements, self.pings, self.commands
 
 
 def _kind(sql: str) -> str:
@@ -192,7 +205,7 @@ def run(
                 wall.append(ms)
                 cpu.append(c_ms)
                 statements.append(s1 - s0)
-                round_trips.append((s1 - s0) + (p1 - p0) + 2 * (t1 - t0))
+                round_trips.append((s1 - s0) + (p1 - p0) + (t1 - t0))
             events = events_after(app.engine, last)
             if events:
                 last = events[-1].seq
@@ -214,7 +227,7 @@ def run(
                 if i >= 5:
                     delta_ms.append((time.perf_counter() - started) * 1000)
                     s1, p1, t1 = counters.snapshot()
-                    delta_statements.append((s1 - s0) + (p1 - p0) + 2 * (t1 - t0))
+                    delta_statements.append((s1 - s0) + (p1 - p0) + (t1 - t0))
                 state.apply(delta)
         if sub is not None:
             sub.stop()

@@ -31,6 +31,7 @@ from services.allocation.cards import (
     WorkOrderCard,
 )
 from services.persistence import repositories as R
+from services.persistence.engine import read_connection
 from services.persistence.tables import people, plant, work
 
 OPEN = tuple(s.value for s in WorkOrderStatus if not s.is_closed)
@@ -331,7 +332,7 @@ class BoardReader:
         """The whole board at ``at``: active operators and machines, open work orders (those
         held by an allocation and the most urgent others), and the allocations that hold
         resources."""
-        with self.engine.connect().execution_options(read_only=True) as conn:
+        with read_connection(self.engine) as conn:
             tz, shifts, lines = self._read_basics(conn)
             allocs = allocation_cards(conn, all_holding=True)
             return BoardSnapshot(
@@ -349,7 +350,7 @@ class BoardReader:
         and rosters of cards the board has are not read again."""
         if ids.everything:
             return self.snapshot(at)
-        with self.engine.connect().execution_options(read_only=True) as conn:
+        with read_connection(self.engine) as conn:
             with self._lock:
                 basics = self._basics
             tz, shifts, _lines = basics or self._read_basics(conn)

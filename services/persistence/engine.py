@@ -142,6 +142,18 @@ def _sqlite_engine(url: URL, *, echo: bool) -> Engine:
     return engine
 
 
+def read_connection(engine: Engine) -> Connection:
+    """A connection for reading only (``with read_connection(engine) as conn: ...``).
+
+    On PostgreSQL it runs in autocommit: at READ COMMITTED each statement takes its own
+    snapshot anyway, so a transaction around reads adds nothing but a BEGIN and a ROLLBACK
+    round trip. On SQLite it is a deferred transaction (``read_only``, see the begin hook)."""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        return conn.execution_options(isolation_level="AUTOCOMMIT", read_only=True)
+    return conn.execution_options(read_only=True)
+
+
 def describe_db_error(exc: BaseException, url: str) -> str:
     """One line saying what went wrong with the database, without the password."""
     orig = getattr(exc, "orig", None) or exc

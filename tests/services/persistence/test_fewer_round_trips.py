@@ -97,3 +97,34 @@ def test_deferred_rows_without_changes_and_rolled_back_ones(db_url: str, make_ap
         ).scalars()
         assert list(actions) == ["test.kept"]
         assert conn.execute(select(func.count()).select_from(change_events)).scalar_one() == 0
+
+
+def test_read_connections_skip_the_transaction_and_leave_the_pool_transactional(
+    db_url: str, make_app: Any
+) -> None:
+    from sqlalchemy import text
+
+    from services.persistence.engine import read_connection
+
+    app = make_app(db_url)
+    seed_minimal(app)
+    with read_connection(app.engine) as conn:
+        assert conn.execute(select(func.count()).select_from(audit_log)).scalar_one() >= 0
+        if app.engine.dialect.name == "postgresql":
+            assert conn.connection.driver_connection.autocommit is True
+            # after a read no transaction is left open on the server: no BEGIN was sent
+            conn.execute(text("SELECT 1")).scalar_one()
+            status = conn.connection.driver_connection.info.transaction_status
+            assert status.name == "IDLE"
+    # the same pooled connection serves a unit of work next: it must be transactional again
+    with app.uow(ADMIN) as uow:
+        uow.audit("test.rolled_back", "machine", "M-SAV100")
+        if uow.is_postgres:
+            assert uow.conn.connection.driver_connection.autocommit is False
+    with read_connection(app.engine) as conn:
+        n = conn.execute(
+            select(func.count())
+            .select_from(audit_log)
+            .where(audit_log.c.action == "test.rolled_back")
+        ).scalar_one()
+    assert n == 0
