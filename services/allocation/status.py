@@ -232,7 +232,25 @@ class StatusKeeper:
             wo.actual_start = wo.actual_start or self.now
         actor = self.uow.actor
         wo.updated_by, wo.updated_seat, wo.updated_at = actor.user, actor.seat, self.now
-        r.work_orders.update(wo)
+        # only the columns a settle changes (the row is locked by this call; versioned all the
+        # same): binding all of a work order's columns again cost more than the statement
+        t = work.work_orders
+        result = self.uow.conn.execute(
+            update(t)
+            .where(t.c.id == wo.id, t.c.version == wo.version)
+            .values(
+                status=wo.status.value,
+                actual_start=wo.actual_start,
+                actual_end=wo.actual_end,
+                version=wo.version + 1,
+                updated_by=wo.updated_by,
+                updated_seat=wo.updated_seat,
+                updated_at=wo.updated_at,
+            )
+        )
+        if result.rowcount != 1:
+            raise r.work_orders.stale(wo.id)
+        wo.version += 1
 
     # -- change events ---------------------------------------------------------------------------
     def record(self, kind: str) -> None:
