@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 from PySide6.QtGui import QUndoStack
 
 from desktop.change_hub import touches
@@ -131,6 +131,9 @@ class PlanStore(QObject):
         self.last_result: OptimiseResult | None = None
         self._bridge.progress.connect(self._remember_progress)
         ctx.hub.changed.connect(self._on_hub_changed)
+        qapp = QCoreApplication.instance()
+        if qapp is not None:  # quitting stops a running solve (the runner waits for its jobs)
+            qapp.aboutToQuit.connect(self.stop)
 
     @property
     def can_edit(self) -> bool:
@@ -437,7 +440,8 @@ class PlanStore(QObject):
     def optimise(self, *, time_limit: float, objective: str, repair: bool = False) -> None:
         if self._cancel is not None:
             return
-        self._cancel = threading.Event()
+        self._cancel = cancel = threading.Event()
+        self.destroyed.connect(lambda *_args: cancel.set())  # closed mid-solve: stop it
         self.last_progress = None
         self.last_result = None
         self.optimising.emit(True)

@@ -424,3 +424,18 @@ def test_drag_checks_agree_with_the_full_rule_check(draft: PlanningWidget) -> No
                 }
                 compared += 1
     assert compared > 200
+
+
+def test_closing_the_dock_mid_solve_stops_the_solver(
+    planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any
+) -> None:
+    ctx = make_ctx(planner_app)
+    w = PlanningWidget(ctx)  # not handed to qtbot: this test deletes it itself
+    w.start()
+    qtbot.waitUntil(lambda: w.store.view is not None, timeout=LOAD_MS)
+    w.time_limit.setValue(600)
+    w.optimise()
+    assert ctx.runner.in_flight >= 1
+    w.deleteLater()
+    # far sooner than the 600 s limit: the solve was cancelled when the store went away
+    qtbot.waitUntil(lambda: ctx.runner.in_flight == 0, timeout=60_000)
