@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, cast, func, insert, literal, select, union_all
+from sqlalchemy import Table, bindparam, cast, func, insert, literal, select, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -169,40 +169,13 @@ class UnitOfWork:
         self.conn  # noqa: B018 - refuse outside the with block, as the other writes do
         self._deferred.setdefault(table, []).append(row)
 
-    def _deferred_inserts(self) -> list[Any]:
-        """One INSERT per table (for the CTEs of the outbox statement), the rows numbered in
-        the order they were deferred.
-
-        A single row is a plain ``INSERT ... VALUES``; several rows are an ``INSERT ... SELECT
-        ... ORDER BY`` over a ``UNION ALL`` of one-row selects (a multi-row VALUES clause would
-        carry its values in the statement and be compiled again on every call)."""
-        out: list[Any] = []
-        for table, rows in self._deferred.items():
-            if len(rows) == 1:
-                out.append(insert(table).values(**rows[0]))
-                continue
-            columns = list(rows[0])
-            types = {c: table.c[c].type for c in columns}
-            parts = [
-                select(
-                    *(cast(literal(row.get(c), types[c]), types[c]).label(c) for c in columns),
-                    literal(i).label("deferred_order"),
-                )
-                for i, row in enumerate(rows)
-            ]
-            src = union_all(*parts).subquery("deferred_rows")
-            ordered = select(*(src.c[c] for c in columns)).order_by(src.c.deferred_order)
-            out.append(insert(table).from_select(columns, ordered))
-        self._deferred.clear()
-        return out
-
     # -- commit ----------------------------------------------------------------------------
     def commit(self) -> list[ChangeEvent]:
         conn = self.conn
         events: list[ChangeEvent] = []
         try:
             if self._changes and self.is_postgres:
-                events = self._write_outbox_postgres(conn, self._deferred_inserts())
+                events = self._write_outbox_postgres(conn)
             else:
                 for table, rows in self._deferred.items():
                     conn.execute(insert(table), rows)  # executemany: in order, one statement
@@ -262,36 +235,92 @@ class UnitOfWork:
             events.append(self._event(seq, at, ch))
         return events
 
-    def _write_outbox_postgres(self, conn: Connection, deferred: list[Any]) -> list[ChangeEvent]:
-        """The advisory lock, the deferred rows and the first outbox row in one statement:
-
-            WITH outbox_lock AS (SELECT pg_advisory_xact_lock(k)), w1 AS (INSERT ...), ...
-            INSERT INTO change_events (...) SELECT ... FROM outbox_lock RETURNING seq
-
-        The outbox row is built from the lock's row, so its sequence number is drawn only
-        once the lock is held (commit order == seq order). Data-modifying CTEs always run to
-        completion whether or not the main statement reads them. Further changes of the same
-        transaction follow as plain inserts (the lock is held until COMMIT)."""
+    def _write_outbox_postgres(self, conn: Connection) -> list[ChangeEvent]:
+        """The advisory lock, the deferred rows and the first outbox row in one statement
+        (see :func:`_outbox_statement`); further changes of the same transaction follow as
+        plain inserts (the lock is held until COMMIT)."""
         at = self.clock.now()
         first, *rest = self._changes
-        lock = select(func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY).label("locked")).cte(
-            "outbox_lock"
-        )
         row = self._outbox_row(at, first)
-        columns = list(row)
-        types = {c: change_events.c[c].type for c in columns}
-        values = [cast(literal(row[c], types[c]), types[c]) for c in columns]
-        stmt = (
-            insert(change_events)
-            .from_select(columns, select(*values).select_from(lock))
-            .returning(change_events.c.seq)
+        deferred = list(self._deferred.items())
+        self._deferred.clear()
+        shape = (
+            tuple(row),
+            tuple((table, len(rows), tuple(rows[0])) for table, rows in deferred),
         )
-        if deferred:
-            stmt = stmt.add_cte(*(d.cte(f"deferred_{i}") for i, d in enumerate(deferred)))
-        seq = conn.execute(stmt).scalar_one()
+        params = {f"o_{c}": v for c, v in row.items()}
+        for k, (_table, rows) in enumerate(deferred):
+            for i, r in enumerate(rows):
+                params.update({f"d{k}_{i}_{c}": r.get(c) for c in shape[1][k][2]})
+        seq = conn.execute(_outbox_statement(shape), params).scalar_one()
         return [self._event(seq, at, first), *self._write_outbox(conn, rest, at)]
 
     def rollback(self) -> None:
         self.conn.rollback()
         self._changes.clear()
         self._deferred.clear()
+
+
+# -- the one-statement commit on PostgreSQL ---------------------------------------------------
+
+_Shape = tuple[tuple[str, ...], tuple[tuple[Table, int, tuple[str, ...]], ...]]
+_OUTBOX_STATEMENTS: dict[_Shape, Any] = {}
+_MAX_CACHED_SHAPES = 64
+
+
+def _outbox_statement(shape: _Shape) -> Any:
+    """The statement for one shape of commit (the outbox columns; per deferred table, its rows
+    and columns), built once and reused with bind parameters (building and hashing a statement
+    of this size on every call cost more than executing it)::
+
+        WITH outbox_lock AS (SELECT pg_advisory_xact_lock(k)),
+             deferred_0 AS (INSERT INTO allocation_change_events ...),
+             deferred_1 AS (INSERT INTO audit_log ...)
+        INSERT INTO change_events (...) SELECT ... FROM outbox_lock RETURNING seq
+
+    The outbox row is built from the lock's row, so its sequence number is drawn only once the
+    lock is held (commit order == seq order). Data-modifying CTEs always run to completion,
+    whether or not the main statement reads them. Several rows of one table are an ``INSERT ...
+    SELECT ... ORDER BY`` over a ``UNION ALL`` of one-row selects, numbered in the order they
+    were deferred."""
+    stmt = _OUTBOX_STATEMENTS.get(shape)
+    if stmt is not None:
+        return stmt
+    outbox_columns, deferred = shape
+    lock = select(func.pg_advisory_xact_lock(OUTBOX_LOCK_KEY).label("locked")).cte("outbox_lock")
+
+    def value(table: Table, column: str, name: str) -> Any:
+        kind = table.c[column].type
+        return cast(bindparam(name, type_=kind), kind)
+
+    stmt = (
+        insert(change_events)
+        .from_select(
+            list(outbox_columns),
+            select(*(value(change_events, c, f"o_{c}") for c in outbox_columns)).select_from(lock),
+        )
+        .returning(change_events.c.seq)
+    )
+    ctes = []
+    for k, (table, n, columns) in enumerate(deferred):
+        if n == 1:
+            dml: Any = insert(table).values(
+                {c: bindparam(f"d{k}_0_{c}", type_=table.c[c].type) for c in columns}
+            )
+        else:
+            parts = [
+                select(
+                    *(value(table, c, f"d{k}_{i}_{c}").label(c) for c in columns),
+                    literal(i).label("deferred_order"),
+                )
+                for i in range(n)
+            ]
+            src = union_all(*parts).subquery(f"deferred_rows_{k}")
+            ordered = select(*(src.c[c] for c in columns)).order_by(src.c.deferred_order)
+            dml = insert(table).from_select(list(columns), ordered)
+        ctes.append(dml.cte(f"deferred_{k}"))
+    if ctes:
+        stmt = stmt.add_cte(*ctes)
+    if len(_OUTBOX_STATEMENTS) < _MAX_CACHED_SHAPES:
+        _OUTBOX_STATEMENTS[shape] = stmt
+    return stmt
