@@ -1,11 +1,13 @@
-"""Production scheduling (issue 5): problem DTOs in, solution DTOs out, no database.
+"""Production scheduling (issue 5): problem DTOs in, solution DTOs out; the database only in
+``plant_problem`` (the plant as a ``ProblemDto``) and ``scenarios`` (saved plans).
 
 Modules, by what they hold:
 
 - ``problem``: the frozen DTOs. ``ProblemDto`` (machines with calendars, jobs with routings of
   operations with alternative machines, links FS/SS/FF with lag, setups, operators, pins, now),
   ``ObjectiveWeights``, ``SolutionDto`` (assignments, metrics, bound, progress, cancelled).
-  A future ``scenarios.py`` stores a ``SolutionDto`` as it is.
+- ``plant_problem``: the plant in the database as a ``ProblemDto`` with ids that map back.
+- ``scenarios``: ``ScenarioService``: save, compare, move (rule-checked), pin, release plans.
 - ``instances``: readers of the classical jsp and fjsp files (``InstanceFormatError``: one line).
 - ``plant``: a deterministic realistic plant generator (the benchmark's 5,000 operations).
 - ``solver``: ``solve(problem, SolveOptions(...), on_progress=..., cancel=...)``. Time limit,
