@@ -149,7 +149,7 @@ def run(
     app = bootstrap(load_config(database_url=database_url, redis_url=redis_url), upgrade=True)
     try:
         if is_empty(app):
-            load_demo(app)
+            load_demo(app, staff=False)  # the profile does the allocating
         operators = _operators_for_bench(app.engine)
         actor = Actor("lead", Role.SHIFT_LEAD, "profile-1", source="api")
         service = AllocationService(app)

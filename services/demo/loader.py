@@ -137,8 +137,10 @@ def load_demo(
     now: datetime | None = None,
     actor: Actor = SYSTEM_ACTOR,
     progress: Progress | None = None,
+    staff: bool = True,
 ) -> LoadReport:
-    """Generate the demo plant and write it with its history, in one transaction."""
+    """Generate the demo plant and write it with its history, in one transaction; then (with
+    ``staff``) put operators on shift to work through the allocation service."""
     import time
 
     started = time.perf_counter()
@@ -240,6 +242,11 @@ def load_demo(
         )
         uow.record(Change(Topic.PLANT, "loaded", (demo.plant.id,), {"seed": seed}))
         uow.commit()
+    if staff:
+        from services.demo.staffing import staff_the_floor
+
+        staffing = staff_the_floor(app, actor, app.clock.now())
+        put("allocations", staffing.allocated)
     return LoadReport(counts, time.perf_counter() - started)
 
 

@@ -89,9 +89,8 @@ def _cert_skill(
 _PRIMARY = Weighted(((2, 0.25), (3, 0.45), (4, 0.30)))  # proficiency in one's own trade
 _SECONDARY = Weighted(((1, 0.45), (2, 0.35), (3, 0.17), (4, 0.03)))  # in a related trade
 _GENERAL = Weighted(((1, 0.45), (2, 0.35), (3, 0.2)))  # forklift, crane, first aid, ...
-_AT_WORK = Weighted(
-    ((OperatorStatus.BUSY, 0.62), (OperatorStatus.AVAILABLE, 0.26), (OperatorStatus.BREAK, 0.12))
-)
+# busy comes from real allocations, made after loading (services/demo/staffing.py)
+_AT_WORK = Weighted(((OperatorStatus.AVAILABLE, 0.88), (OperatorStatus.BREAK, 0.12)))
 
 
 def build_operators(
@@ -305,8 +304,8 @@ def _set_statuses(
     absent: list[str],
     vacation: list[str],
 ) -> None:
-    """Away operators match their absences; of those at work, most are busy and a few on
-    a break; everyone else is available."""
+    """Away operators match their absences; of those at work a few are on a break; everyone
+    else is available (the loader then puts most of those on shift to work)."""
     fixed = {op: OperatorStatus.SICK for op in sick}
     fixed.update({op: OperatorStatus.ABSENT for op in absent})
     fixed.update({op: OperatorStatus.VACATION for op in vacation})
