@@ -286,7 +286,7 @@ def _body(f: dict[str, Any], load_before: str, load_after: str, servers: str) ->
     table = "| figure | value |\n|---|---|\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
     return (
         f"One seat, no contention, in-process feed; {servers}; {os.cpu_count()} cores shared "
-        f"with other work (load average before / after: {load_before} / {load_after}).\n\n"
+        f"with other work (load average before: {load_before}; after: {load_after}).\n\n"
         f"{table}\n\nStatements per call by kind: "
         f"`{json.dumps(f['statements_by_kind_per_call'])}`.\n\n"
         f"Statements per board delta read by kind: `{json.dumps(f['delta_statements_by_kind'])}`.\n"
