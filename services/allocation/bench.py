@@ -414,6 +414,9 @@ def _table_of(sql: str) -> str:
                 return f"update {words[1] if len(words) > 1 else '?'}"
             if i + 1 < len(words):
                 return f"{verb} {words[i + 1].split('(')[0]}"
+    if verb == "select" and len(words) > 1 and "." in words[1]:
+        # a long column list: PostgreSQL cut the text before FROM; the first column names it
+        return f"select {words[1].split('.')[0]}"
     return verb
 
 

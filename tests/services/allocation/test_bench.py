@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from domain.errors import ConcurrentEdit, RuleViolation, Violation
-from services.allocation.bench import classify, percentile, run_bench
+from services.allocation.bench import _table_of, classify, percentile, run_bench
 from tests.services.allocation.plant import seed_allocation_plant
 
 
@@ -18,6 +18,18 @@ def test_percentile_and_classification() -> None:
     assert classify(ConcurrentEdit("allocation", 1)) == "conflict"
     assert classify(RuleViolation([Violation("operator_busy", "busy")])) == "conflict"
     assert classify(RuleViolation([Violation("operator_on_break", "break")])) == "rejected"
+
+
+def test_lock_wait_labels_name_the_table() -> None:
+    assert _table_of("SELECT work_orders.id FROM work_orders WHERE id = 1") == "select work_orders"
+    assert _table_of('UPDATE "operators" SET status = 1') == "update operators"
+    # pg_stat_activity cut a long column list before FROM: the first column names the table
+    assert _table_of("SELECT operators.id, operators.employee_id, operators.fir") == (
+        "select operators"
+    )
+    assert _table_of("WITH outbox_lock AS (SELECT pg_advisory_xact_lock(1)) INSERT INTO x") == (
+        "with x"
+    )
 
 
 @pytest.mark.postgres
