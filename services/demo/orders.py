@@ -40,6 +40,10 @@ ROUTING_FILL = ("inspection", "assembly", "packaging", "cnc", "press")
 _PRIORITIES = Weighted(
     ((Priority.LOW, 0.2), (Priority.MEDIUM, 0.45), (Priority.HIGH, 0.25), (Priority.URGENT, 0.1))
 )
+# One operator runs a step for its whole run, within one 8-hour shift (the roster has no
+# back-to-back shifts): a longer step could never be planned with operators on shift, so a
+# step is at most 7.5 hours (longer batches are split over several work orders' steps).
+MAX_STEP_MINUTES = 450
 _MIN_PROFICIENCY = Weighted(((1, 0.45), (2, 0.35), (3, 0.2)))
 _QUALITY = Weighted(
     ((QualityStatus.PASSED, 0.93), (QualityStatus.WAIVED, 0.03), (QualityStatus.FAILED, 0.04))
@@ -185,7 +189,7 @@ def build_orders(
         for t in shop.routing(rng, family):
             mtype = MACHINE_TYPES_BY_CODE[t]
             run = quantity * mtype.cycle_s / 60.0 * rng.uniform(0.8, 1.25)
-            minutes = min(720, max(10, round(run) + rng.randint(5, 20)))
+            minutes = min(MAX_STEP_MINUTES, max(10, round(run) + rng.randint(5, 20)))
             proficiency = _MIN_PROFICIENCY.pick(rng)
             steps.append(_Step(t, shop.place(rng, t, line_id), minutes, proficiency))
         return _Draft(

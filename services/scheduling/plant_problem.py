@@ -7,10 +7,15 @@ in whole minutes from ``now`` (rounded down to the minute); ids stay on the DTOs
 (``JobDto.id`` = work order id, ``OperationDto.id`` = operation id, ``MachineDto.id`` = work
 centre id) and ``PlantProblem`` keeps the maps back from ids to indices.
 
-Operators are left out by default (``with_operators=False``): the operations' skill
-requirements are then not modelled either, so every plan of the demo plant stays feasible
-whatever the roster holds. With ``with_operators=True`` the active operators and their skills
-join the model, with the on-shift windows of their shift assignments.
+With ``with_operators=True`` the active operators join the model with the on-shift windows of
+their shift assignments (absences left out), and an operation that needs a skill needs one
+operator holding it, at the operation's minimum proficiency (1-4), for its whole run. The
+solver only knows skill names, so a level is part of the name: an operation needing
+``welding`` at level 3 needs ``welding@3`` (``skill_key``), and an operator with ``welding`` at
+level 3 holds ``welding``, ``welding@2`` and ``welding@3``. A skill whose certification expires
+before the operator's last shift in the problem is left out (the solver has one skill set per
+person, not one per day; the domain's operator check refuses a run after the expiry day).
+Without operators (the default) skill requirements are not modelled either.
 """
 
 from __future__ import annotations
@@ -18,12 +23,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from domain.model.people import ShiftAssignmentStatus
+from domain.model.people import OperatorSkill, ShiftAssignmentStatus
 from domain.model.planning import ScheduleEntry
 from domain.model.work import DependencyType, OperationStatus, WorkOrder, WorkOrderStatus
 from domain.rules.scheduling import PlannedOperation, PlanRules, shift_windows
@@ -212,7 +217,9 @@ def read_plant_problem(
         ),
         order_by=[work.work_orders.c.due_date, work.work_orders.c.id],
     )
-    ops_by_order: dict[str, list[tuple[str, int, str, int, str, tuple[str, ...], str | None]]] = {}
+    ops_by_order: dict[
+        str, list[tuple[str, int, str, int, str, tuple[str, ...], str | None, int]]
+    ] = {}
     ot = work.operations
     rows = conn.execute(
         select(
@@ -224,6 +231,7 @@ def read_plant_problem(
             ot.c.setup_family,
             ot.c.alternatives,
             ot.c.required_skill,
+            ot.c.min_proficiency,
         )
         .where(ot.c.status.in_([s.value for s in OPEN_OPERATION]))
         .order_by(ot.c.work_order_id, ot.c.sequence)
@@ -238,6 +246,7 @@ def read_plant_problem(
                 r.setup_family,
                 tuple(r.alternatives or ()),
                 r.required_skill,
+                int(r.min_proficiency or 1),
             )
         )
 
@@ -249,7 +258,7 @@ def read_plant_problem(
         if not steps:
             continue
         operations: list[OperationDto] = []
-        for op_id, _seq, wc, minutes, family, alternatives, skill in steps:
+        for op_id, _seq, wc, minutes, family, alternatives, skill, level in steps:
             modes = _modes(wc, minutes, alternatives, machine_index, subs)
             if not modes:
                 continue  # no active work centre can run it: it cannot be planned
@@ -259,7 +268,7 @@ def read_plant_problem(
                     modes=modes,
                     id=op_id,
                     family=family,
-                    skill=skill if with_operators else None,
+                    skill=skill_key(skill, level) if with_operators and skill else None,
                 )
             )
         if not operations:
@@ -356,6 +365,22 @@ def _info(wo: WorkOrder) -> WorkOrderInfo:
     )
 
 
+def skill_key(code: str, level: int = 1) -> str:
+    """The solver's name for ``code`` at proficiency ``level`` or better."""
+    return code if level <= 1 else f"{code}@{level}"
+
+
+def held_skills(skills: Iterable[OperatorSkill], until: date | None) -> frozenset[str]:
+    """The solver skill names a person holds: each skill at every level up to theirs, if its
+    certification holds until ``until`` (their last shift; None: no shift, keep them all)."""
+    out: set[str] = set()
+    for s in skills:
+        if until is not None and not s.certified_on(until):
+            continue
+        out.update(skill_key(s.skill_code, level) for level in range(1, s.proficiency + 1))
+    return frozenset(out)
+
+
 def _operators(uow: UnitOfWork, origin: datetime) -> list[OperatorDto]:
     people_ops = uow.repos.operators.list(people.operators.c.active.is_(True))
     shifts = {s.id: s for s in uow.repos.shifts.list()}
@@ -371,11 +396,13 @@ def _operators(uow: UnitOfWork, origin: datetime) -> list[OperatorDto]:
     )
     out: list[OperatorDto] = []
     for person in people_ops:
-        spans = [_window(origin, s, e) for s, e in windows.get(person.id, [])]
+        on_shift = [(s, e) for s, e in windows.get(person.id, []) if e > origin]
+        spans = [_window(origin, s, e) for s, e in on_shift]
+        last_day = max(e for _, e in on_shift).astimezone(tz).date() if on_shift else None
         out.append(
             OperatorDto(
                 id=person.id,
-                skills=frozenset(s.skill_code for s in person.skills),
+                skills=held_skills(person.skills, last_day),
                 shifts=tuple(w for w in spans if w is not None),
             )
         )
