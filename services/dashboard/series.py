@@ -4,11 +4,13 @@ stored forecast band, and the index timeline of a day (planned versus actual).""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from services.analytics.cache import ForecastRunDto
 from services.dashboard.dtos import (
     METRICS,
     AnomalyMarker,
@@ -69,9 +71,15 @@ def demand_products(conn: Connection) -> list[tuple[str, str]]:
     return [(i, names.get(i, i)) for i in ids]
 
 
-def demand_series(conn: Connection, product_id: str, until: date) -> DemandSeries:
+def demand_series(
+    conn: Connection,
+    product_id: str,
+    until: date,
+    newest: Callable[[str], ForecastRunDto | None] | None = None,
+) -> DemandSeries:
     """The last ``DEMAND_HISTORY_DAYS`` days of demand up to ``until`` and the newest stored
-    forecast of the product (all rows of its latest run)."""
+    forecast of the product (all rows of its latest run): from ``newest`` (the prediction
+    cache, services/analytics/cache.py) when given, else read on ``conn``."""
     d = system.demand_history
     first = until - timedelta(days=DEMAND_HISTORY_DAYS)
     history = tuple(
@@ -82,25 +90,42 @@ def demand_series(conn: Connection, product_id: str, until: date) -> DemandSerie
             .order_by(d.c.day)
         )
     )
+    forecast: tuple[ForecastPoint, ...] = ()
+    model: str | None = None
+    created: datetime | None = None
+    run = newest(product_id) if newest is not None else _newest_forecast(conn, product_id)
+    if run is not None:
+        forecast = tuple(
+            ForecastPoint(day, q, lo, hi)
+            for day, q, lo, hi in zip(run.days, run.quantity, run.lower, run.upper, strict=True)
+        )
+        model, created = run.model, run.created_at
+    return DemandSeries(product_id, history, forecast, model, created)
+
+
+def _newest_forecast(conn: Connection, product_id: str) -> ForecastRunDto | None:
     f = system.demand_forecasts
     latest = conn.execute(
         select(func.max(f.c.created_at)).where(f.c.product_id == product_id)
     ).scalar_one_or_none()
-    forecast: tuple[ForecastPoint, ...] = ()
-    model: str | None = None
-    created: datetime | None = None
-    if latest is not None:
-        rows = list(
-            conn.execute(
-                select(f.c.day, f.c.quantity, f.c.lower, f.c.upper, f.c.model, f.c.created_at)
-                .where(f.c.product_id == product_id, f.c.created_at == latest)
-                .order_by(f.c.day)
-            )
-        )
-        forecast = tuple(ForecastPoint(r.day, r.quantity, r.lower, r.upper) for r in rows)
-        if rows:
-            model, created = rows[0].model, rows[0].created_at
-    return DemandSeries(product_id, history, forecast, model, created)
+    if latest is None:
+        return None
+    rows = conn.execute(
+        select(f.c.day, f.c.quantity, f.c.lower, f.c.upper, f.c.model, f.c.created_at)
+        .where(f.c.product_id == product_id, f.c.created_at == latest)
+        .order_by(f.c.day)
+    ).all()
+    if not rows:
+        return None
+    return ForecastRunDto(
+        product_id,
+        str(rows[0].model),
+        rows[0].created_at,
+        tuple(r.day for r in rows),
+        tuple(float(r.quantity) for r in rows),
+        tuple(None if r.lower is None else float(r.lower) for r in rows),
+        tuple(None if r.upper is None else float(r.upper) for r in rows),
+    )
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:

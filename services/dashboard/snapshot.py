@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from services.analytics.cache import newest_forecast
 from services.bootstrap import App
 from services.dashboard import production as P
 from services.dashboard import series as S
@@ -61,7 +62,11 @@ def read_snapshot(
         pids = [p for p, _ in products]
         product = product_id if product_id in pids else (pids[0] if pids else None)
         until = (window.end - timedelta(microseconds=1)).date()
-        demand = S.demand_series(conn, product, until) if product else None
+        demand = (
+            S.demand_series(conn, product, until, lambda pid: newest_forecast(app, pid))
+            if product
+            else None
+        )
         day = S.timeline_day(conn, window)
         indices = S.index_timeline(conn, day)
         heat = P.heatmap(window, infos, rows)

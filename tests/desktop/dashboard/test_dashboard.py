@@ -16,6 +16,7 @@ from sqlalchemy import insert, select, update
 from desktop.dashboard.store import DashboardStore
 from desktop.dashboard.widget import DashboardWidget
 from domain.events import Change, Topic
+from services.analytics.cache import DEMAND, invalidate
 from services.clock import FixedClock
 from services.dashboard.snapshot import last_hours, read_snapshot
 from services.persistence.tables import people, system
@@ -133,6 +134,7 @@ def test_picking_a_machine_shows_its_anomaly_markers(dashboard: Any, app: Any, q
                 for d in range(5)
             ],
         )
+    invalidate(app, DEMAND)  # what the forecast job does after it writes (the prediction cache)
     dashboard.machine_pick.setCurrentIndex(3)
     qtbot.waitUntil(lambda: dashboard.store.snapshot.metric.machine_id == machine, timeout=10_000)
     assert dashboard.metric_chart.marker_count == 1

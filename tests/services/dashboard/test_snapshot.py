@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, insert, select, update
 
 from domain.events import Change, Topic
+from services.analytics.cache import DEMAND, invalidate
 from services.dashboard.dtos import Window
 from services.dashboard.kpis import OeeTotals
 from services.dashboard.snapshot import last_hours, read_snapshot
@@ -138,6 +139,7 @@ def test_stored_forecast_and_anomaly_markers_are_shown(
                     for d in range(7)
                 ],
             )
+    invalidate(app, DEMAND)  # what the forecast job does after it writes (the prediction cache)
     snap = read_snapshot(app, window, machine_id=machine, product_id=product)
     assert snap.metric is not None
     assert snap.metric.machine_id == machine
@@ -224,3 +226,31 @@ def test_index_records_win_over_time_logs(demo_url: str, make_app: Callable[...,
     # the other indices have no record: planned only, from the day schedule
     assert [i.source for i in snap.indices[1:]] == ["schedule"] * 10
     assert all(i.actual_start is None for i in snap.indices[1:])
+
+
+def test_the_demand_band_comes_through_the_prediction_cache(
+    demo_url: str, make_app: Callable[..., Any]
+) -> None:
+    app = make_app(demo_url)
+    window = last_hours(NOW, 24)
+    first = read_snapshot(app, window)
+    assert first.demand is not None
+    assert first.demand.forecast == ()
+    row = {
+        "product_id": first.demand.product_id,
+        "day": NOW.date() + timedelta(days=1),
+        "quantity": 10.0,
+        "lower": 8.0,
+        "upper": 12.0,
+        "model": "gbm",
+        "created_at": NOW,
+    }
+    with app.engine.begin() as conn:  # written behind the cache's back
+        conn.execute(insert(system.demand_forecasts), [row])
+    cached = read_snapshot(app, window, product_id=row["product_id"])
+    assert cached.demand is not None
+    assert cached.demand.forecast == (), "served from the cache"
+    invalidate(app, DEMAND)  # a forecast run starts a new cache run
+    fresh = read_snapshot(app, window, product_id=row["product_id"])
+    assert fresh.demand is not None
+    assert len(fresh.demand.forecast) == 1
