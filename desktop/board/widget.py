@@ -179,9 +179,15 @@ class BoardWidget(QWidget):
         self.store.committed.connect(self._on_committed)
         self.store.mode_changed.connect(self._on_mode)
         self.store.loading_changed.connect(lambda b: self.busy.setText("⟳" if b else ""))
-        QShortcut(QKeySequence.StandardKey.Find, self, self.search.setFocus)
-        QShortcut(QKeySequence.StandardKey.Undo, self, self.store.undo_stack.undo)
-        QShortcut(QKeySequence.StandardKey.Redo, self, self.store.undo_stack.redo)
+        # scoped to the board: window-wide, they would clash with the other docks' undo/redo
+        # (Qt then triggers neither)
+        for key, slot in (
+            (QKeySequence.StandardKey.Find, self.search.setFocus),
+            (QKeySequence.StandardKey.Undo, self.store.undo_stack.undo),
+            (QKeySequence.StandardKey.Redo, self.store.undo_stack.redo),
+        ):
+            shortcut = QShortcut(key, self, slot)
+            shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._seat_timer = QTimer(self)
         self._seat_timer.setInterval(SEATS_MS)
         self._seat_timer.timeout.connect(self._poll_seats)

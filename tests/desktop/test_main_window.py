@@ -99,3 +99,44 @@ def test_dock_layout_is_restored_per_seat(
         again.dockWidgetArea(again.docks["plant_browser"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     )
     again.close()
+
+
+def test_ctrl_z_undoes_in_the_dock_that_has_the_focus(
+    qtbot: Any, sqlite_url: str, make_app: Any, make_ctx: Any
+) -> None:
+    """Every dock has its own undo: Ctrl+Z in the board undoes the board's last change, and
+    Ctrl+Z anywhere else leaves the board alone (a window-wide shortcut would take back an
+    allocation while the user works in the plant browser)."""
+    from PySide6.QtGui import QUndoCommand
+    from PySide6.QtTest import QTest
+
+    app = make_app(sqlite_url)
+    seed_minimal(app)
+    window = _window(qtbot, make_ctx(app))
+    board = window.docks["allocation_board"].widget()
+    undone: list[str] = []
+
+    class Mark(QUndoCommand):
+        def undo(self) -> None:
+            undone.append("board")
+
+    board.store.undo_stack.push(Mark("mark"))
+    window.docks["allocation_board"].raise_()
+    window.activateWindow()
+    from PySide6.QtWidgets import QAbstractItemView
+
+    elsewhere = window.browser.tables[0].view
+    elsewhere.setFocus()
+    qtbot.waitUntil(elsewhere.hasFocus, timeout=5000)
+    QTest.keyClick(elsewhere, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert undone == []
+    view = next(  # a card list (a line edit keeps its own undo)
+        v
+        for v in board.findChildren(QAbstractItemView)
+        if v.isVisible() and v.focusPolicy() != Qt.FocusPolicy.NoFocus
+    )
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus, timeout=5000)
+    QTest.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert undone == ["board"]
+    window.close()
