@@ -30,7 +30,7 @@ from domain.errors import Violation
 from domain.events import ChangeEvent, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
 from domain.model.plant import CalendarWindow, SetupTime
-from domain.rules.scheduling import PlannedOperation, PlanRules, check_move, snap_start
+from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move, snap_start
 from services.scheduling.problem import ProgressDto
 from services.scheduling.scenarios import (
     MoveResult,
@@ -38,6 +38,7 @@ from services.scheduling.scenarios import (
     PlanView,
     ScenarioFigures,
     ScenarioService,
+    assign_operator,
     entries_of,
     make_view,
 )
@@ -112,7 +113,9 @@ class PlanStore(QObject):
     def __init__(self, ctx: DesktopContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.service = ScenarioService(ctx.app)
+        # people and machines in one plan: skills, certifications and shifts hold for the
+        # optimiser, the first plan and every drag
+        self.service = ScenarioService(ctx.app, with_operators=True)
         self.undo_stack = QUndoStack(self)
         self.view: PlanView | None = None
         self.data = ChartData()
@@ -120,6 +123,7 @@ class PlanStore(QObject):
         self.scenarios: list[SchedulingScenario] = []
         self.draft: OptimiseResult | None = None
         self._by_centre: dict[str, tuple[tuple[CalendarWindow, ...], tuple[SetupTime, ...]]] = {}
+        self._by_operator: dict[str, list[ScheduleEntry]] | None = None
         self.scenario_id: str | None = None  # the scenario shown
         self._wanted: str | None = None  # the scenario to read next (None: the default one)
         self._reading = False
@@ -199,6 +203,7 @@ class PlanStore(QObject):
         self.view = view
         self.rules = rules if rules is not None else view.plant.rules(view.entries)
         self._by_centre = {}
+        self._by_operator = None
         self.scenario_id = view.scenario_id
         if self._wanted is None:  # (a wanted one missing from the list: _read falls back)
             self._wanted = self.scenario_id
@@ -259,26 +264,64 @@ class PlanStore(QObject):
             start + self.duration(operation_id, work_centre_id),
             e.operator_id,
         )
+        full = self.rules
+        busy = self._operator_bars()
+        moved = assign_operator(full, moved, busy)  # the same choice the service makes
         reach = max(timedelta(hours=4), 2 * (moved.end - moved.start))
         # the work centre's bars near the move (the snap's reach, plus a day for changeovers)
         around = reach.total_seconds() / 60 + CHANGEOVER_MARGIN
         window = (self.data.minutes(start) - around, self.data.minutes(moved.end) + around)
         local = self.data.local_entries(work_centre_id, e.work_order_id, window)
-        rules = self._rules_near(work_centre_id, operation_id, local)
+        seen = {x.operation_id for x in local}
+        for person in {e.operator_id, moved.operator_id} - {None}:
+            for x in busy.get(person or "", ()):
+                if x.operation_id not in seen:
+                    local.append(x)
+                    seen.add(x.operation_id)
+        op = full.operations.get(operation_id)
+        skill = op.required_skill if op is not None else None
+        qualified = (
+            {k for k, p in full.operators.items() if p.skill(skill) is not None}
+            if skill is not None
+            else set()
+        )
+        rules = self._rules_near(work_centre_id, operation_id, local, qualified)
         problems = tuple(
             sorted(check_move(local, moved, rules), key=lambda v: _RANK.get(v.code, 99))
         )
         if not problems:
             return DragCheck(operation_id, work_centre_id, start, moved.end, True, False, ())
         if snap and not any(v.code in ("eligibility", "pinned") for v in problems):
-            snapped = snap_start(local, moved, rules, search=reach)
+            duration = moved.end - moved.start
+
+            def make(bar: Bar, at: datetime) -> Bar:
+                placed = PlannedOperation(
+                    operation_id, e.work_order_id, work_centre_id, at, at + duration, e.operator_id
+                )
+                return assign_operator(full, placed, busy)
+
+            snapped = snap_start(local, moved, rules, search=reach, make=make)
             if snapped is not None:
                 end = snapped + (moved.end - moved.start)
                 return DragCheck(operation_id, work_centre_id, snapped, end, True, True, problems)
         return DragCheck(operation_id, work_centre_id, start, moved.end, False, False, problems)
 
+    def _operator_bars(self) -> dict[str, list[ScheduleEntry]]:
+        """Each operator's bars in the plan shown (built once per plan or change)."""
+        if self._by_operator is None:
+            out: dict[str, list[ScheduleEntry]] = {}
+            for bar in self.data.bars.values():
+                if bar.entry.operator_id is not None:
+                    out.setdefault(bar.entry.operator_id, []).append(bar.entry)
+            self._by_operator = out
+        return self._by_operator
+
     def _rules_near(
-        self, work_centre_id: str, operation_id: str, local: list[ScheduleEntry]
+        self,
+        work_centre_id: str,
+        operation_id: str,
+        local: list[ScheduleEntry],
+        qualified: set[str] | None = None,
     ) -> PlanRules:
         """The plan's rules cut down to what one drag step can touch: the local bars'
         operations, work orders and operators, the target work centre's calendar and
@@ -295,7 +338,7 @@ class PlanStore(QObject):
             self._by_centre[work_centre_id] = cut
         ops = {e.operation_id for e in local} | {operation_id}
         orders = {e.work_order_id for e in local}
-        people = {e.operator_id for e in local if e.operator_id is not None}
+        people = {e.operator_id for e in local if e.operator_id is not None} | (qualified or set())
         availability = rules.availability
         return replace(
             rules,
@@ -393,6 +436,7 @@ class PlanStore(QObject):
 
     def _replace(self, entry: ScheduleEntry) -> None:
         self.data.replace_entry(entry)
+        self._by_operator = None
         if self.rules is not None:
             pinned = dict(self.rules.pinned)
             if entry.pinned:

@@ -118,7 +118,9 @@ class PlantProblem:
 
     def assignments(self, entries: Iterable[ScheduleEntry]) -> list[AssignmentDto]:
         """Schedule entries as solver assignments (entries of operations no longer open, or on
-        work centres the problem does not know, are left out)."""
+        work centres the problem does not know, are left out; an operator the problem does not
+        know becomes none)."""
+        people = {p.id: k for k, p in enumerate(self.problem.operators)}
         out: list[AssignmentDto] = []
         for e in entries:
             ref = self.op_index.get(e.operation_id)
@@ -132,7 +134,7 @@ class PlantProblem:
                     m,
                     self.minutes(e.start),
                     self.minutes(e.end),
-                    None,
+                    None if e.operator_id is None else people.get(e.operator_id),
                     e.setup_minutes,
                 )
             )

@@ -3,8 +3,12 @@
 Every write goes through ``app.uow(actor)`` (audit row + ``Topic.SCHEDULE`` change event) and
 needs ``Permission.SCHEDULE``. A hand move is checked with the domain's rules
 (``domain.rules.scheduling.check_move``: precedence, dependencies, overlap and changeovers,
-calendar, eligibility, release, now, pins) against the plant as it is now and the scenario's
-other entries; a move that breaks one is refused with ``RuleViolation`` and nothing is written.
+calendar, eligibility, release, now, pins, and with operators: skill, certification, shift)
+against the plant as it is now and the scenario's other entries; a move that breaks one is
+refused with ``RuleViolation`` and nothing is written. A moved operation that needs a skill keeps
+its operator if they are on shift and free at the new time, else gets another qualified one who
+is (``assign_operator``); with nobody, the move is refused naming the operator rule. Plans are
+made with operators (people and machines together) unless ``with_operators=False``.
 
 Releasing a scenario archives the one released before, marks the scenario's open operations
 released and writes each work order's planned start and end (the operations table holds no
@@ -17,7 +21,7 @@ import csv
 import io
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -30,7 +34,7 @@ from domain.events import Change, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
 from domain.model.plant import CalendarKind
 from domain.model.work import OperationStatus
-from domain.rules.scheduling import PlannedOperation, check_move
+from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move
 from services.bootstrap import App
 from services.persistence.tables import system, work
 from services.persistence.uow import UnitOfWork
@@ -137,10 +141,56 @@ def _bar(e: ScheduleEntry) -> PlannedOperation:
     )
 
 
+def assign_operator(
+    rules: PlanRules,
+    moved: PlannedOperation,
+    busy: Mapping[str, Iterable[Bar]],
+) -> PlannedOperation:
+    """``moved`` with an operator who may run it there: its own operator if they hold the
+    skill, are on shift for the whole run and run nothing else then, else the first other one
+    who does (by id). Unchanged when the operation needs no skill or nobody fits (the rule
+    check then names the operator rule). ``busy`` maps operator ids to their bars."""
+    op = rules.operations.get(moved.operation_id)
+    skill = op.required_skill if op is not None else None
+    if skill is None or not rules.operators:
+        return moved
+    availability = rules.availability
+
+    def fits(person_id: str) -> bool:
+        person = rules.operators.get(person_id)
+        if person is None or person.skill(skill) is None:
+            return False
+        if availability is not None:
+            windows = availability.get(person_id)
+            if windows is not None and not any(
+                s <= moved.start and moved.end <= e for s, e in windows
+            ):
+                return False
+        return not any(
+            b.operation_id != moved.operation_id and b.start < moved.end and moved.start < b.end
+            for b in busy.get(person_id, ())
+        )
+
+    if moved.operator_id is not None and fits(moved.operator_id):
+        return moved
+    for person_id in sorted(rules.operators):
+        if person_id != moved.operator_id and fits(person_id):
+            return replace(moved, operator_id=person_id)
+    return moved
+
+
+def bars_by_operator(bars: Iterable[Bar]) -> dict[str, list[Bar]]:
+    out: dict[str, list[Bar]] = {}
+    for b in bars:
+        if b.operator_id is not None:
+            out.setdefault(b.operator_id, []).append(b)
+    return out
+
+
 class ScenarioService:
     """Scenarios of one seat's service stack; call it from the runner (never the GUI thread)."""
 
-    def __init__(self, app: App, *, with_operators: bool = False) -> None:
+    def __init__(self, app: App, *, with_operators: bool = True) -> None:
         self.app = app
         self.with_operators = with_operators
 
@@ -404,12 +454,21 @@ class ScenarioService:
                 start + timedelta(minutes=minutes),
                 entry.operator_id,
             )
-            problems = check_move([_bar(e) for e in entries], moved, plant.rules(entries))
+            bars = [_bar(e) for e in entries]
+            rules = plant.rules(entries)
+            if self.with_operators:
+                moved = assign_operator(rules, moved, bars_by_operator(bars))
+            else:  # operators not modelled: their rules are not checked (the entry keeps its)
+                bars = [replace(b, operator_id=None) for b in bars]
+                moved = replace(moved, operator_id=None)
+            problems = check_move(bars, moved, rules)
             if problems:
                 raise RuleViolation(problems)
             entry.work_centre_id = target
             entry.start = moved.start
             entry.end = moved.end
+            if self.with_operators:
+                entry.operator_id = moved.operator_id
             uow.repos.schedule_entries.update(entry)
             uow.audit(
                 "schedule_entry.move",

@@ -19,7 +19,7 @@ from desktop.planning.dock import create_dock
 from desktop.planning.widget import PlanningWidget
 from domain.rules.scheduling import PlannedOperation, check_move
 from services.persistence.tables import system
-from services.scheduling.scenarios import ScenarioService
+from services.scheduling.scenarios import ScenarioService, assign_operator, bars_by_operator
 
 pytestmark = pytest.mark.gui
 
@@ -407,6 +407,7 @@ def test_drag_checks_agree_with_the_full_rule_check(draft: PlanningWidget) -> No
     assert view is not None
     assert store.rules is not None
     full = view.plant.rules(view.entries)
+    by_operator = bars_by_operator(view.entries)
     compared = 0
     for e in view.entries[::12]:
         targets = [e.work_centre_id, *view.plant.eligible(e.operation_id)[1:2]]
@@ -418,6 +419,7 @@ def test_drag_checks_agree_with_the_full_rule_check(draft: PlanningWidget) -> No
                 moved = PlannedOperation(
                     e.operation_id, e.work_order_id, wc, check.start, check.end, e.operator_id
                 )
+                moved = assign_operator(full, moved, by_operator)
                 expected = check_move(list(view.entries), moved, full)
                 assert {(v.code, v.message) for v in check.violations} == {
                     (v.code, v.message) for v in expected
@@ -439,3 +441,52 @@ def test_closing_the_dock_mid_solve_stops_the_solver(
     w.deleteLater()
     # far sooner than the 600 s limit: the solve was cancelled when the store went away
     qtbot.waitUntil(lambda: ctx.runner.in_flight == 0, timeout=60_000)
+
+
+def test_the_plan_has_people_and_a_drag_where_no_qualified_operator_is_on_shift_is_refused(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    """Operators are planned with the machines: every bar that needs a skill has an operator,
+    and dropping a bar where nobody who holds the skill is on shift (after the published roster)
+    is refused naming the operator rule; nothing is saved."""
+    store, chart = widget.store, widget.chart
+    assert store.view is not None
+    assert store.rules is not None
+    sid = store.scenario_id
+    assert sid is not None
+    availability = store.rules.availability
+    assert availability  # the roster is part of the rules a drag is checked with
+    skilled = [
+        e for e in store.view.entries if store.rules.operations[e.operation_id].required_skill
+    ]
+    assert skilled
+    assert all(e.operator_id is not None for e in skilled)
+    roster_end = max(end for spans in availability.values() for _, end in spans)
+    e = max(skilled, key=lambda x: x.end)  # a last step: no later step limits its move
+    target = roster_end + timedelta(days=1)
+    check = store.check_drag(e.operation_id, target, e.work_centre_id)
+    assert check is not None
+    assert not check.valid
+    assert "operator_shift" in {v.code for v in check.violations}
+    assert "is not on shift" in check.message
+    # the same through the chart: zoomed out so the drop lands a day after the roster ends
+    delta = (target - e.start).total_seconds() / 60
+    bar = chart.data.bars[e.operation_id]
+    chart.mpp = max(1.0, delta / 900)
+    chart.t0 = bar.start - 60 * chart.mpp
+    chart.y0 = max(0.0, chart.data.rows[bar.row].top - 60.0)
+    chart.update()
+    rect = chart.bar_rect(e.operation_id)
+    assert rect is not None
+    start = QPointF(rect.left() + min(2.0, rect.width() / 2), rect.center().y())
+    feedback: list[tuple[str, bool]] = []
+    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
+    _drag(chart, start, start + QPointF(delta / chart.mpp, 0))
+    assert feedback
+    assert feedback[-1][1] is False
+    assert "is not on shift" in feedback[-1][0]
+    assert "Not moved" in widget.status.text()
+    assert "is not on shift" in widget.status.text()
+    assert store.undo_stack.count() == 0
+    assert _stored(planner_app, sid)[e.operation_id].start == e.start
+    assert _moves(planner_app) == 0

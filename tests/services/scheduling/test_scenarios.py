@@ -4,6 +4,7 @@ on the demo plant, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -18,7 +19,12 @@ from services.persistence.tables import plant as plant_t
 from services.persistence.tables import system, work
 from services.scheduling.checker import check_schedule
 from services.scheduling.plant_problem import read_plant_problem
-from services.scheduling.scenarios import PlanView, ScenarioService
+from services.scheduling.scenarios import (
+    PlanView,
+    ScenarioService,
+    assign_operator,
+    bars_by_operator,
+)
 from tests.conftest import NOW
 
 
@@ -35,7 +41,9 @@ def app(demo_url: str, make_app: Any) -> Any:
 
 def _bars(entries: Any) -> list[PlannedOperation]:
     return [
-        PlannedOperation(e.operation_id, e.work_order_id, e.work_centre_id, e.start, e.end)
+        PlannedOperation(
+            e.operation_id, e.work_order_id, e.work_centre_id, e.start, e.end, e.operator_id
+        )
         for e in entries
     ]
 
@@ -122,6 +130,7 @@ def _movable(view: PlanView) -> tuple[ScheduleEntry, Any]:
     """An entry and a valid new start for it a few hours later (found by the domain's snap)."""
     rules = view.plant.rules(view.entries)
     bars = _bars(view.entries)
+    busy = bars_by_operator(bars)
     for e in sorted(view.entries, key=lambda e: e.end, reverse=True):
         shifted = PlannedOperation(
             e.operation_id,
@@ -129,8 +138,14 @@ def _movable(view: PlanView) -> tuple[ScheduleEntry, Any]:
             e.work_centre_id,
             e.start + timedelta(hours=6),
             e.end + timedelta(hours=6),
+            e.operator_id,
         )
-        start = snap_start(bars, shifted, rules, search=timedelta(hours=12))
+
+        def make(bar: Any, at: Any, e: ScheduleEntry = e) -> PlannedOperation:
+            placed = replace(bar, start=at, end=at + (e.end - e.start), operator_id=e.operator_id)
+            return assign_operator(rules, placed, busy)  # as the service does on a move
+
+        start = snap_start(bars, shifted, rules, search=timedelta(hours=12), make=make)
         if start is not None and start != e.start:
             return e, start
     raise AssertionError("no entry can move")
