@@ -367,6 +367,32 @@ def _info(wo: WorkOrder) -> WorkOrderInfo:
     )
 
 
+def unstaffed(problem: ProblemDto) -> list[tuple[str, str, int]]:
+    """Operations no operator could ever run: ``(operation id, skill, shortest duration)`` for
+    each one whose skill nobody holds (at its level, certified), or that is longer than every
+    on-shift window of everyone who does. Any of these makes a plan with operators impossible."""
+    holders: dict[str, list[OperatorDto]] = {}
+    for person in problem.operators:
+        for skill in person.skills:
+            holders.setdefault(skill, []).append(person)
+    out: list[tuple[str, str, int]] = []
+    for job in problem.jobs:
+        for op in job.operations:
+            if op.skill is None:
+                continue
+            shortest = min(m.duration for m in op.modes)
+            longest = max(
+                (
+                    math.inf if p.shifts is None else max((e - s for s, e in p.shifts), default=0)
+                    for p in holders.get(op.skill, [])
+                ),
+                default=0,
+            )
+            if shortest > longest:
+                out.append((op.id, op.skill, shortest))
+    return out
+
+
 def skill_key(code: str, level: int = 1) -> str:
     """The solver's name for ``code`` at proficiency ``level`` or better."""
     return code if level <= 1 else f"{code}@{level}"

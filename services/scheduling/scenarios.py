@@ -41,7 +41,7 @@ from services.persistence.uow import UnitOfWork
 from services.scheduling.flat import flatten
 from services.scheduling.heuristic import greedy_schedule
 from services.scheduling.metrics import compute_metrics, with_setups
-from services.scheduling.plant_problem import PlantProblem, read_plant_problem
+from services.scheduling.plant_problem import PlantProblem, read_plant_problem, unstaffed
 from services.scheduling.problem import (
     AssignmentDto,
     MetricsDto,
@@ -333,6 +333,13 @@ class ScenarioService:
         flat = flatten(plant.problem)
         greedy = greedy_schedule(flat, ObjectiveWeights(), budget_seconds=0.3)
         if greedy is None:
+            missing = unstaffed(plant.problem)
+            if missing:
+                first = ", ".join(f"{o} ({skill}, {m} min)" for o, skill, m in missing[:3])
+                raise ValidationError(
+                    f"no plan could be built: {len(missing)} operations need a skill that no "
+                    f"operator on the roster holds for their whole run, e.g. {first}"
+                )
             raise ValidationError("no plan could be built for the open work orders")
         plan = with_setups(plant.problem, greedy.assignments)
         solution = SolutionDto(

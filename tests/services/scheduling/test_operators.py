@@ -8,12 +8,27 @@ from datetime import UTC, date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
-from domain.errors import RuleViolation
+from domain.errors import RuleViolation, ValidationError
 from domain.model.people import OperatorSkill
 from domain.rules.scheduling import PlannedOperation, check_move, check_operators, shift_windows
+from services.persistence.tables import work
 from services.scheduling.checker import check_schedule
-from services.scheduling.plant_problem import held_skills, read_plant_problem, skill_key
+from services.scheduling.plant_problem import (
+    held_skills,
+    read_plant_problem,
+    skill_key,
+    unstaffed,
+)
+from services.scheduling.problem import (
+    JobDto,
+    MachineDto,
+    ModeDto,
+    OperationDto,
+    OperatorDto,
+    ProblemDto,
+)
 from services.scheduling.scenarios import ScenarioService, assign_operator, bars_by_operator
 from tests.conftest import NOW
 
@@ -59,6 +74,7 @@ def test_the_demo_plant_with_operators_has_a_plan_with_a_qualified_operator_on_s
     assert problem.operators
     assert len(skilled) > 100
     assert any("@" in op.skill for op in skilled if op.skill)  # minimum levels are modelled
+    assert unstaffed(problem) == []  # every step fits a shift of someone who may run it
     service = ScenarioService(app, with_operators=True)
     actor = app.actor("planner")
     sid = service.initial_plan(actor)  # the greedy plan (the Gantt's first plan)
@@ -152,3 +168,44 @@ def test_without_operators_a_move_leaves_the_operator_unchecked(app: Any) -> Non
     result = plain.move(actor, sid, e.operation_id, start=start)
     assert result.after.start == start
     assert result.after.operator_id == e.operator_id  # kept, though nobody is rostered then
+
+
+def test_operations_nobody_can_staff_are_named() -> None:
+    def op(oid: str, skill: str | None, minutes: int) -> OperationDto:
+        return OperationDto(modes=(ModeDto(0, minutes),), id=oid, skill=skill)
+
+    problem = ProblemDto(
+        name="p",
+        machines=(MachineDto("M"),),
+        jobs=(
+            JobDto(
+                operations=(
+                    op("fits", "weld", 400),
+                    op("too-long", "weld", 500),
+                    op("nobody", "paint", 10),
+                    op("free", None, 900),
+                ),
+            ),
+        ),
+        operators=(
+            OperatorDto("A", frozenset({"weld"}), ((0, 480), (1440, 1920))),
+            OperatorDto("B", frozenset({"weld@2"}), None),  # another level: not a holder
+        ),
+    )
+    assert unstaffed(problem) == [("too-long", "weld", 500), ("nobody", "paint", 10)]
+
+
+def test_a_first_plan_that_cannot_be_staffed_says_which_operation(app: Any) -> None:
+    with app.uow(app.actor()) as uow:
+        pp = read_plant_problem(uow, now=NOW, with_operators=True)
+    op_id = next(op.id for j in pp.problem.jobs for op in j.operations if op.skill)
+    with app.engine.begin() as conn:  # a step longer than any shift
+        conn.execute(
+            update(work.operations)
+            .where(work.operations.c.id == op_id)
+            .values(duration_minutes=720, alternatives=[])
+        )
+    with pytest.raises(ValidationError) as exc:
+        ScenarioService(app, with_operators=True).draft(app.actor("planner"))
+    assert op_id in str(exc.value)
+    assert "720 min" in str(exc.value)
