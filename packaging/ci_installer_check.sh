@@ -42,9 +42,10 @@ self_test() {
   local out
   out="$(TAKT_HOME="$scratch/home-$RANDOM" "$@" --self-test 2>"$scratch/stderr")" || {
     cat "$scratch/stderr" >&2; fail "$what: self-test exited non-zero: $out"; }
-  printf '%s\n' "$out" | grep -q '"ok": true' || fail "$what: self-test said: $out"
-  printf '%s\n' "$out" | grep -q '"camera": {' || fail "$what: the camera check did not run"
-  printf '%s\n' "$out" | grep -q '"libraries": {' || fail "$what: the library check did not run"
+  # here-strings, not pipes: with pipefail, `cmd | grep -q` fails when grep stops reading early
+  grep -q '"ok": true' <<<"$out" || fail "$what: self-test said: $out"
+  grep -q '"camera": {' <<<"$out" || fail "$what: the camera check did not run"
+  grep -q '"libraries": {' <<<"$out" || fail "$what: the library check did not run"
   log "$what: self-test ok: $out"
 }
 
@@ -60,13 +61,13 @@ deb="$(ls "$dist/${pkg}_${version}_"*.deb 2>/dev/null | head -1)"
 # -- 2 ------------------------------------------------------------------------------------------
 self_test "bundle" "$dist/takt/takt"
 [[ -x "$dist/takt/takt-gui" ]] || fail "the bundle has no takt-gui"
-"$dist/takt/takt" --version | grep -qx "$version" || fail "the bundle does not say version $version"
+grep -qx "$version" <<<"$("$dist/takt/takt" --version)" || fail "the bundle does not say version $version"
 
 # -- 3 ------------------------------------------------------------------------------------------
-dpkg-deb --info "$deb" | grep -q "Package: $pkg" || fail "$deb has no control data"
+grep -q "Package: $pkg" <<<"$(dpkg-deb --info "$deb")" || fail "$deb has no control data"
 mode=scratch
 if [[ $(id -u) -eq 0 ]] && command -v dpkg >/dev/null; then
-  if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+  if grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)"; then
     log "$pkg is installed on this machine already: checking in a scratch root instead"
   else
     mode=dpkg
@@ -91,7 +92,7 @@ if [[ $mode == dpkg ]]; then
   installed_by_us=0
   [[ ! -e /opt/$pkg && ! -e /usr/bin/takt && ! -e /usr/share/applications/$pkg.desktop ]] ||
     fail "files were left after removing the package"
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" &&
+  grep -q "install ok installed" <<<"$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" &&
     fail "dpkg still lists $pkg as installed"
 else
   root="$scratch/root"
