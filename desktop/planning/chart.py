@@ -68,6 +68,7 @@ CALENDAR_COLOURS = {
     "break": QColor(150, 150, 150, 70),
     "holiday": QColor(120, 120, 200, 90),
 }
+FROZEN_COLOUR = QColor(90, 140, 220, 45)  # the frozen horizon after now
 
 
 class ColourMode:
@@ -279,6 +280,12 @@ class GanttChart(QWidget):
             p.drawRects(rects)
             p.setBrush(QBrush(colour.darker(150), Qt.BrushStyle.BDiagPattern))
             p.drawRects(rects)
+        frozen = self.frozen_rect(width, height)
+        if frozen is not None:  # the frozen horizon: shaded across every row, like the calendar
+            p.setBrush(FROZEN_COLOUR)
+            p.drawRect(frozen)
+            p.setBrush(QBrush(FROZEN_COLOUR.darker(170), Qt.BrushStyle.FDiagPattern))
+            p.drawRect(frozen)
         p.setBrush(Qt.BrushStyle.NoBrush)
         self._paint_grid(p, t_left, t_right, height, text)
         if not self._blit_layer(p, width, height):
@@ -295,6 +302,18 @@ class GanttChart(QWidget):
 
         self._paint_header(p, t_left, t_right, width, text, base)
         self._paint_labels(p, rows, height, text, base, line_bg)
+
+    def frozen_rect(self, width: int, height: int) -> QRectF | None:
+        """Where the frozen horizon (now until the plan's frozen end) shows (None: not in
+        view, or no frozen horizon)."""
+        view = self.store.view
+        if view is None or view.frozen_until is None:
+            return None
+        x0 = max(float(LABEL_W), self.x_of(self.data.minutes(view.now)))
+        x1 = min(float(width), self.x_of(self.data.minutes(view.frozen_until)))
+        if x1 <= x0:
+            return None
+        return QRectF(x0, HEADER_H, x1 - x0, max(0.0, height - HEADER_H))
 
     def _visible_rows(self, height: int) -> list[int]:
         top, bottom = self.y0, self.y0 + height - HEADER_H

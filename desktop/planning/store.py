@@ -31,6 +31,7 @@ from domain.events import ChangeEvent, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
 from domain.model.plant import CalendarWindow, SetupTime
 from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move, snap_start
+from services.scheduling.frozen import check_frozen
 from services.scheduling.problem import ProgressDto
 from services.scheduling.scenarios import (
     MoveResult,
@@ -166,7 +167,12 @@ class PlanStore(QObject):
         scenarios = self.service.list_scenarios(actor)
         if not scenarios:  # nothing saved yet: show a first plan, write nothing
             draft = self.service.draft(actor)
-            view = make_view(draft.plant, entries_of(draft), now=draft.started_at)
+            view = make_view(
+                draft.plant,
+                entries_of(draft),
+                now=draft.started_at,
+                frozen_until=self.service.frozen_until(actor),
+            )
             return _Loaded([], view, view.plant.rules(view.entries), draft)
         if scenario_id is not None and scenario_id not in {s.id for s in scenarios}:
             scenario_id = None
@@ -286,12 +292,13 @@ class PlanStore(QObject):
             else set()
         )
         rules = self._rules_near(work_centre_id, operation_id, local, qualified)
-        problems = tuple(
-            sorted(check_move(local, moved, rules), key=lambda v: _RANK.get(v.code, 99))
-        )
+        found = check_move(local, moved, rules)
+        found += check_frozen(e, moved, self.view.frozen_until if self.view else None)
+        problems = tuple(sorted(found, key=lambda v: _RANK.get(v.code, 99)))
         if not problems:
             return DragCheck(operation_id, work_centre_id, start, moved.end, True, False, ())
-        if snap and not any(v.code in ("eligibility", "pinned") for v in problems):
+        # no snap fixes these: the bar may not run there, or may not move (or move there) at all
+        if snap and not any(v.code in ("eligibility", "pinned", "frozen") for v in problems):
             duration = moved.end - moved.start
 
             def make(bar: Bar, at: datetime) -> Bar:

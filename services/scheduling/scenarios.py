@@ -36,9 +36,21 @@ from domain.model.plant import CalendarKind
 from domain.model.work import OperationStatus
 from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move
 from services.bootstrap import App
+from services.operations.site_settings import write_setting
 from services.persistence.tables import system, work
 from services.persistence.uow import UnitOfWork
 from services.scheduling.flat import flatten
+from services.scheduling.frozen import (
+    FROZEN_HOURS_KEY,
+    MAX_FROZEN_HOURS,
+    check_frozen,
+    freeze_entries,
+    plan_stands,
+    read_frozen_hours,
+)
+from services.scheduling.frozen import (
+    frozen_until as horizon_end,
+)
 from services.scheduling.heuristic import greedy_schedule
 from services.scheduling.metrics import compute_metrics, with_setups
 from services.scheduling.plant_problem import PlantProblem, read_plant_problem, unstaffed
@@ -76,6 +88,7 @@ class PlanView:
     calendar: tuple[CalendarBlock, ...]
     now: datetime
     late: frozenset[str]  # work orders whose planned end is after their due date
+    frozen_until: datetime | None = None  # the frozen horizon's end (None: none)
 
     @property
     def scenario_id(self) -> str | None:
@@ -240,6 +253,7 @@ class ScenarioService:
             scenario_id = self.default_scenario_id(actor)
         with self.app.uow(actor) as uow:
             now = self.now()
+            until = horizon_end(now, read_frozen_hours(uow.conn))
             plant = read_plant_problem(uow, now=now, with_operators=self.with_operators)
             scenario = None
             entries: list[ScheduleEntry] = []
@@ -248,7 +262,39 @@ class ScenarioService:
                 entries = [
                     e for e in self._entries(uow, scenario_id) if e.operation_id in plant.op_index
                 ]
-        return make_view(plant, entries, scenario=scenario, now=now)
+        return make_view(plant, entries, scenario=scenario, now=now, frozen_until=until)
+
+    # -- the frozen horizon ----------------------------------------------------------------
+    def frozen_hours(self, actor: Actor) -> float:
+        """The site's frozen horizon in hours after now (the default when not set)."""
+        with self.app.uow(actor) as uow:
+            return read_frozen_hours(uow.conn)
+
+    def frozen_until(self, actor: Actor) -> datetime | None:
+        """Where the frozen horizon ends now (None: no frozen horizon)."""
+        with self.app.uow(actor) as uow:
+            return horizon_end(self.now(), read_frozen_hours(uow.conn))
+
+    def set_frozen_hours(self, actor: Actor, hours: float) -> float:
+        """Set the site's frozen horizon (0 turns it off); audited, other seats hear of it."""
+        actor.require(Permission.SCHEDULE)
+        if not 0 <= hours <= MAX_FROZEN_HOURS:
+            raise ValidationError(
+                f"the frozen horizon must be between 0 and {MAX_FROZEN_HOURS:g} hours"
+            )
+        with self.app.uow(actor) as uow:
+            before = read_frozen_hours(uow.conn)
+            write_setting(uow.conn, FROZEN_HOURS_KEY, float(hours), by=actor.user, at=uow.now)
+            uow.audit(
+                "setting.write",
+                "setting",
+                FROZEN_HOURS_KEY,
+                {"value": before},
+                {"value": float(hours)},
+            )
+            uow.record(Change(Topic.SCHEDULE, "frozen_horizon_changed", (FROZEN_HOURS_KEY,)))
+            uow.commit()
+        return float(hours)
 
     def compare(self, actor: Actor, scenario_ids: Sequence[str]) -> list[ScenarioFigures]:
         """Makespan, weighted tardiness, setup and utilisation of each scenario, computed from
@@ -294,23 +340,37 @@ class ScenarioService:
         cancel: Cancel | None = None,
     ) -> OptimiseResult:
         """Solve the plant as it is now (long: run it on the runner's query pool). With
-        ``repair_from``, the scenario's plan is the one to stay close to and its pins hold."""
+        ``repair_from``, the scenario's plan is the one to stay close to and its pins hold.
+        What starts inside the frozen horizon stays where it is: in the ``repair_from`` plan,
+        else in the released one."""
         actor.require(Permission.SCHEDULE)
         started_at = self.now()
         pins_from: list[ScheduleEntry] = []
+        committed: list[ScheduleEntry] = []
         previous: tuple[AssignmentDto, ...] | None = None
         with self.app.uow(actor) as uow:
             plant = read_plant_problem(uow, now=started_at, with_operators=self.with_operators)
+            until = horizon_end(started_at, read_frozen_hours(uow.conn))
             if repair_from is not None:
                 pins_from = self._entries(uow, repair_from)
+                committed = pins_from
+            else:
+                released = self._released_id(uow)
+                if released is not None:
+                    committed = self._entries(uow, released)
         if pins_from:
             plant = plant.with_pins(pins_from)
             previous = tuple(plant.assignments(pins_from)) or None
+        plant = freeze_entries(plant, committed, until)
         weights = ObjectiveWeights.of(objective)
         options = SolveOptions(
             time_limit=time_limit, workers=workers, weights=weights, previous=previous
         )
         solution = solve(plant.problem, options, on_progress=on_progress, cancel=cancel)
+        if not solution.has_plan and committed:
+            # nothing found in time around the frozen operations: the current plan stands
+            stands = plan_stands(plant.problem, plant.assignments(committed), solution)
+            solution = stands or solution
         return OptimiseResult(
             plant=plant,
             solution=solution,
@@ -321,6 +381,8 @@ class ScenarioService:
                 "workers": workers,
                 "repair_from": repair_from,
                 "operations": plant.problem.operation_count,
+                "frozen_until": None if until is None else until.isoformat(),
+                "frozen": len(plant.problem.pins),
             },
         )
 
@@ -449,6 +511,7 @@ class ScenarioService:
                 raise NotFound("schedule entry", f"{scenario_id}/{operation_id}")
             uow.repos.schedule_entries.check_version(entry, expected_version)
             before = replace(entry)
+            until = horizon_end(uow.now, read_frozen_hours(uow.conn))
             target = work_centre_id or entry.work_centre_id
             duration = plant.duration_on(operation_id, target)
             minutes = duration if duration is not None else _minutes(entry.end - entry.start)
@@ -469,6 +532,7 @@ class ScenarioService:
                 bars = [replace(b, operator_id=None) for b in bars]
                 moved = replace(moved, operator_id=None)
             problems = check_move(bars, moved, rules)
+            problems += check_frozen(_bar(before), moved, until)
             if problems:
                 raise RuleViolation(problems)
             entry.work_centre_id = target
@@ -533,6 +597,14 @@ class ScenarioService:
             )
             uow.commit()
         return entry
+
+    @staticmethod
+    def _released_id(uow: UnitOfWork) -> str | None:
+        t = system.scheduling_scenarios
+        found = uow.repos.scenarios.list(
+            t.c.status == ScenarioStatus.RELEASED.value, order_by=[t.c.created_at.desc()]
+        )
+        return found[0].id if found else None
 
     @staticmethod
     def _entry(uow: UnitOfWork, scenario_id: str, operation_id: str) -> ScheduleEntry:
@@ -679,6 +751,7 @@ def make_view(
     *,
     scenario: SchedulingScenario | None = None,
     now: datetime | None = None,
+    frozen_until: datetime | None = None,
 ) -> PlanView:
     """The Gantt's view of ``entries`` on ``plant`` (pinned entries become the problem's pins)."""
     return PlanView(
@@ -688,6 +761,7 @@ def make_view(
         calendar=_calendar(plant),
         now=now or plant.origin,
         late=_late(plant, entries),
+        frozen_until=frozen_until,
     )
 
 

@@ -19,6 +19,7 @@ from desktop.planning.dock import create_dock
 from desktop.planning.widget import PlanningWidget
 from domain.rules.scheduling import PlannedOperation, check_move
 from services.persistence.tables import system
+from services.scheduling.frozen import check_frozen
 from services.scheduling.scenarios import ScenarioService, assign_operator, bars_by_operator
 
 pytestmark = pytest.mark.gui
@@ -421,6 +422,7 @@ def test_drag_checks_agree_with_the_full_rule_check(draft: PlanningWidget) -> No
                 )
                 moved = assign_operator(full, moved, by_operator)
                 expected = check_move(list(view.entries), moved, full)
+                expected += check_frozen(e, moved, view.frozen_until)
                 assert {(v.code, v.message) for v in check.violations} == {
                     (v.code, v.message) for v in expected
                 }
@@ -489,4 +491,44 @@ def test_the_plan_has_people_and_a_drag_where_no_qualified_operator_is_on_shift_
     assert "is not on shift" in widget.status.text()
     assert store.undo_stack.count() == 0
     assert _stored(planner_app, sid)[e.operation_id].start == e.start
+    assert _moves(planner_app) == 0
+
+
+def test_the_frozen_horizon_is_shaded_and_a_drag_out_of_it_is_refused(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    """The four hours after now (the site's default frozen horizon) are shaded; a bar starting
+    there cannot be dragged away, nor a later bar into it: refused with the rule, nothing saved."""
+    store, chart = widget.store, widget.chart
+    view = store.view
+    assert view is not None
+    sid = store.scenario_id
+    assert sid is not None
+    until = view.frozen_until
+    assert until == view.now + timedelta(hours=4)
+    inside = min((e for e in view.entries if view.now <= e.start < until), key=lambda e: e.start)
+    start = _show_bar(chart, inside.operation_id)
+    shade = chart.frozen_rect(chart.width(), chart.height())
+    assert shade is not None
+    assert shade.left() <= chart.x_of(chart.data.minutes(inside.start)) < shade.right()
+    assert shade.right() == pytest.approx(chart.x_of(chart.data.minutes(until)))
+    # dragged to four hours later, past the window's end: refused
+    feedback: list[tuple[str, bool]] = []
+    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
+    _drag(chart, start, start + QPointF(240 + 60, 0))
+    assert feedback
+    assert feedback[-1][1] is False
+    assert feedback[-1][0].startswith(f"inside the frozen horizon (until {until:%H:%M}): ")
+    assert "Not moved" in widget.status.text()
+    assert "frozen horizon" in widget.status.text()
+    # a later bar dragged into the window is refused the same way (no snap out of it)
+    later = max(view.entries, key=lambda e: e.start)
+    check = store.check_drag(
+        later.operation_id, until - timedelta(minutes=30), later.work_centre_id
+    )
+    assert check is not None
+    assert not check.valid
+    assert "frozen" in {v.code for v in check.violations}
+    assert store.undo_stack.count() == 0
+    assert _stored(planner_app, sid)[inside.operation_id].start == inside.start
     assert _moves(planner_app) == 0

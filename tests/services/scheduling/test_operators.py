@@ -100,6 +100,7 @@ def test_a_move_takes_an_operator_on_shift_or_is_refused_naming_the_operator_rul
 ) -> None:
     service = ScenarioService(app, with_operators=True)
     actor = app.actor("planner")
+    service.set_frozen_hours(actor, 0)  # operator rules only: no frozen horizon after now
     sid = service.initial_plan(actor)
     view = service.view(actor, sid)
     rules = view.plant.rules(view.entries)
