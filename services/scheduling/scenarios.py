@@ -32,7 +32,7 @@ from domain.auth import Actor, Permission
 from domain.errors import NotFound, RuleViolation, ValidationError, Violation
 from domain.events import Change, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
-from domain.model.plant import CalendarKind
+from domain.model.plant import CalendarKind, MachineStatus
 from domain.model.work import OperationStatus
 from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move
 from services.bootstrap import App
@@ -62,6 +62,14 @@ from services.scheduling.problem import (
     ProgressDto,
     SolutionDto,
     SolveStatus,
+)
+from services.scheduling.repair import (
+    Breakdown,
+    RepairResult,
+    affected_entries,
+    default_until,
+    diff,
+    with_unavailable,
 )
 from services.scheduling.solver import Cancel, SolveOptions, solve
 
@@ -124,6 +132,16 @@ class OptimiseResult:
     solution: SolutionDto
     started_at: datetime
     parameters: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class RepairPlan:
+    """A repaired plan, not saved yet (``save_repair`` stores it as a draft)."""
+
+    from_scenario_id: str
+    breakdown: Breakdown
+    result: OptimiseResult
+    old_entries: tuple[ScheduleEntry, ...]
 
 
 def metrics_dict(m: MetricsDto) -> dict[str, float]:
@@ -385,6 +403,171 @@ class ScenarioService:
                 "frozen": len(plant.problem.pins),
             },
         )
+
+    # -- repair on breakdown ---------------------------------------------------------------
+    def breakdowns(
+        self,
+        actor: Actor,
+        scenario_id: str,
+        machine_ids: Iterable[str],
+        *,
+        until: datetime | None = None,
+    ) -> list[Breakdown]:
+        """The machines among ``machine_ids`` that are broken down now and have entries of the
+        scenario on their work centre between now and ``until`` (default: the expected
+        downtime)."""
+        now = self.now()
+        end = until or default_until(now)
+        out: list[Breakdown] = []
+        with self.app.uow(actor) as uow:
+            entries = self._entries(uow, scenario_id)
+            for machine_id in dict.fromkeys(machine_ids):
+                machine = uow.repos.machines.get(machine_id)
+                if (
+                    machine is None
+                    or machine.status is not MachineStatus.BREAKDOWN
+                    or machine.work_centre_id is None
+                ):
+                    continue
+                hit = affected_entries(entries, machine.work_centre_id, now, end)
+                if hit:
+                    out.append(
+                        Breakdown(
+                            machine.id,
+                            machine.name,
+                            machine.work_centre_id,
+                            now,
+                            end,
+                            tuple(e.operation_id for e in hit),
+                        )
+                    )
+        return out
+
+    def plan_repair(
+        self,
+        actor: Actor,
+        scenario_id: str,
+        machine_id: str,
+        until: datetime | None = None,
+        *,
+        time_limit: float = 10.0,
+        workers: int = 2,
+        cancel: Cancel | None = None,
+    ) -> RepairPlan:
+        """Re-solve the scenario in repair mode (stay close to it) with the machine's work
+        centre unavailable from now until ``until`` (default: the expected downtime). Pins and
+        the frozen horizon hold, except for the work orders the breakdown hits. Long: run it on
+        the runner's query pool; nothing is written."""
+        actor.require(Permission.SCHEDULE)
+        started_at = self.now()
+        end = until or default_until(started_at)
+        with self.app.uow(actor) as uow:
+            machine = uow.repos.machines.require(machine_id)
+            if machine.work_centre_id is None:
+                raise ValidationError(f"machine {machine.name} belongs to no work centre")
+            plant = read_plant_problem(uow, now=started_at, with_operators=self.with_operators)
+            frozen_end = horizon_end(started_at, read_frozen_hours(uow.conn))
+            entries = [
+                e for e in self._entries(uow, scenario_id) if e.operation_id in plant.op_index
+            ]
+        wc = machine.work_centre_id
+        hit = affected_entries(entries, wc, started_at, end)
+        breakdown = Breakdown(
+            machine.id, machine.name, wc, started_at, end, tuple(e.operation_id for e in hit)
+        )
+        orders = {e.work_order_id for e in hit}
+        keep = [
+            replace(e, pinned=False) if e.work_order_id in orders else e
+            for e in entries  # a pinned bar the breakdown hits must move: its pin goes
+        ]
+        down = with_unavailable(plant, wc, started_at, end)
+        previous = tuple(down.assignments(keep)) or None
+        pinned = down.with_pins(keep)
+        options = SolveOptions(time_limit=time_limit, workers=workers, previous=previous)
+        # widen what may move until a plan is found: the hit work orders and what follows on
+        # the work centre; then every work order with a step there; then all but the frozen
+        # horizon; then everything (only pins hold)
+        later = {e.work_order_id for e in keep if e.work_centre_id == wc and e.end > started_at}
+        stages: list[tuple[str, PlantProblem]] = []
+        for label, free_orders in (("hit", orders), ("work centre", orders | later)):
+            fixed = [
+                e
+                for e in keep
+                if e.work_order_id not in free_orders
+                and not (e.work_centre_id == wc and e.end > started_at)
+            ]
+            stages.append((label, freeze_entries(pinned, fixed, _far(keep))))
+        unhit = [e for e in keep if e.work_order_id not in orders]
+        stages.append(("frozen horizon", freeze_entries(pinned, unhit, frozen_end)))
+        stages.append(("all", pinned))
+        share = time_limit / 2
+        solution: SolutionDto | None = None
+        problem_plant = pinned
+        stage = ""
+        for k, (label, candidate) in enumerate(stages):
+            limit = time_limit if k == len(stages) - 1 else share
+            solution = solve(candidate.problem, replace(options, time_limit=limit), cancel=cancel)
+            problem_plant, stage = candidate, label
+            if solution.has_plan or solution.cancelled:
+                break
+        assert solution is not None
+        if not solution.has_plan:
+            raise ValidationError(
+                f"no repaired plan was found around the breakdown of {machine.name} "
+                f"({solution.status.value})"
+            )
+        result = OptimiseResult(
+            plant=problem_plant,
+            solution=solution,
+            started_at=started_at,
+            parameters={
+                "method": "repair",
+                "repair_from": scenario_id,
+                "moved": stage,
+                "breakdown": {
+                    "machine_id": machine.id,
+                    "work_centre_id": wc,
+                    "start": started_at.isoformat(),
+                    "until": end.isoformat(),
+                },
+                "time_limit": time_limit,
+                "objective": Objective.WEIGHTED.value,
+                "operations": problem_plant.problem.operation_count,
+            },
+        )
+        return RepairPlan(scenario_id, breakdown, result, tuple(entries))
+
+    def save_repair(self, actor: Actor, plan: RepairPlan) -> RepairResult:
+        """Store a repaired plan as a new draft scenario (not released) and say what moved."""
+        b = plan.breakdown
+        changes, unchanged = diff(plan.old_entries, entries_of(plan.result))
+        sid = self.save(
+            actor,
+            plan.result,
+            name=f"Repair: {b.machine_name} down until {b.until:%a %H:%M}",
+            status=ScenarioStatus.DRAFT,
+            notes=(
+                f"{b.text}; {len(changes)} entries moved, {unchanged} unchanged "
+                f"(from {plan.from_scenario_id})"
+            ),
+        )
+        return RepairResult(sid, plan.from_scenario_id, b, tuple(changes), unchanged)
+
+    def repair_for_breakdown(
+        self,
+        actor: Actor,
+        scenario_id: str,
+        machine_id: str,
+        until: datetime | None = None,
+        *,
+        time_limit: float = 10.0,
+        workers: int = 2,
+    ) -> RepairResult:
+        """``plan_repair`` then ``save_repair``: the repaired plan as a new draft scenario."""
+        plan = self.plan_repair(
+            actor, scenario_id, machine_id, until, time_limit=time_limit, workers=workers
+        )
+        return self.save_repair(actor, plan)
 
     def draft(self, actor: Actor) -> OptimiseResult:
         """A first plan from the greedy scheduler (fast), not saved: what the Gantt shows while
@@ -763,6 +946,12 @@ def make_view(
         late=_late(plant, entries),
         frozen_until=frozen_until,
     )
+
+
+def _far(entries: Sequence[ScheduleEntry]) -> datetime | None:
+    """A time after every entry's start (None: no entries)."""
+    last = max((e.start for e in entries), default=None)
+    return None if last is None else last + timedelta(days=1)
 
 
 def _minutes(delta: timedelta) -> int:
