@@ -219,10 +219,14 @@ def late_work_order(
 
 
 def certification_expiring(
-    operator_id: str, skill: OperatorSkill, now: datetime, warn_days: int = 30
+    operator_id: str,
+    skill: OperatorSkill,
+    now: datetime,
+    warn_days: int = 30,
+    operator_name: str | None = None,
 ) -> Condition:
     """A certification that expires within ``warn_days``: info, a warning in the last week,
-    an error once expired."""
+    an error once expired. The message names the operator when ``operator_name`` is given."""
     days = skill.days_to_expiry(now.date())
     active = days is not None and days <= warn_days
     if days is not None and days < 0:
@@ -237,7 +241,15 @@ def certification_expiring(
         active,
         now,
         severity,
-        f"certification {skill.skill_name} of operator {operator_id} {text}" if active else "",
+        (
+            (
+                f"{operator_name}: certificate '{skill.skill_name}' {text}"
+                if operator_name
+                else f"certification {skill.skill_name} of operator {operator_id} {text}"
+            )
+            if active
+            else ""
+        ),
         operator_id=operator_id,
         context={"skill": skill.skill_code, "days_to_expiry": days},
     )

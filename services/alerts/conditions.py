@@ -73,7 +73,7 @@ def late_work_order_conditions(
 def certification_conditions(repos: Repositories, now: datetime, warn_days: int) -> list[Condition]:
     operators = repos.operators.list(people.operators.c.active.is_(True))
     return [
-        certification_expiring(op.id, skill, now, warn_days)
+        certification_expiring(op.id, skill, now, warn_days, operator_name=op.name)
         for op in operators
         for skill in op.skills
         if skill.certification_expiry is not None

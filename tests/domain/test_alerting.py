@@ -151,6 +151,14 @@ def test_certification_expiring_severity_by_days_left() -> None:
     assert not certification_expiring("op1", never, T0).active
 
 
+def test_certification_message_names_the_operator_when_known() -> None:
+    skill = OperatorSkill("weld", "Welding", 3, certification_expiry=date(2025, 3, 20))
+    at = datetime(2025, 3, 15, tzinfo=UTC)
+    named = certification_expiring("op1", skill, at, operator_name="Ana Lima")
+    assert named.message == "Ana Lima: certificate 'Welding' expires in 5 days"
+    assert "op1" in certification_expiring("op1", skill, at).message
+
+
 def test_material_below_safety_stock_counts_allocated_stock() -> None:
     m = Material(
         id="m", part_number="P-1", name="Bolts", on_hand=100, allocated=60, safety_stock=50
