@@ -33,10 +33,12 @@ from domain.model.plant import CalendarWindow, SetupTime
 from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move, snap_start
 from services.scheduling.frozen import check_frozen
 from services.scheduling.problem import ProgressDto
+from services.scheduling.repair import Breakdown, RepairResult
 from services.scheduling.scenarios import (
     MoveResult,
     OptimiseResult,
     PlanView,
+    RepairPlan,
     ScenarioFigures,
     ScenarioService,
     assign_operator,
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 
 RELOAD_TOPICS = (Topic.SCHEDULE, Topic.WORK_ORDER, Topic.PLANT, Topic.MACHINE)
 SNAP_MINUTES = 5
+REPAIR_SECONDS = 10.0  # the repair solve's time limit
 CHANGEOVER_MARGIN = 24 * 60  # minutes: no changeover is longer
 # what a drag reports first when a place breaks several rules: the ones no snap can fix first
 _RANK = {
@@ -110,6 +113,9 @@ class PlanStore(QObject):
     progress = Signal(object)  # ProgressDto
     optimising = Signal(bool)
     loading_changed = Signal(bool)
+    breakdown_found = Signal(object)  # Breakdown: a machine with planned bars broke down
+    repairing = Signal(bool)
+    repaired = Signal(object)  # RepairResult: saved as a new draft scenario, now shown
 
     def __init__(self, ctx: DesktopContext, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -134,6 +140,9 @@ class PlanStore(QObject):
         self._bridge.progress.connect(self.progress)
         self.last_progress: ProgressDto | None = None
         self.last_result: OptimiseResult | None = None
+        self.breakdown: Breakdown | None = None  # the last breakdown reported
+        self.last_repair: RepairResult | None = None
+        self._repairing = False
         self._bridge.progress.connect(self._remember_progress)
         ctx.hub.changed.connect(self._on_hub_changed)
         qapp = QCoreApplication.instance()
@@ -234,6 +243,88 @@ class PlanStore(QObject):
     def _on_hub_changed(self, events: list[ChangeEvent]) -> None:
         if touches(events, *RELOAD_TOPICS):
             self.reload()
+        machines = [
+            i
+            for e in events
+            if e.topic is Topic.MACHINE and e.kind == "status_changed"
+            for i in e.ids
+        ]
+        if machines and self.scenario_id is not None:
+            self.check_breakdowns(machines)
+
+    # -- repair on breakdown -----------------------------------------------------------------
+    def check_breakdowns(self, machine_ids: list[str]) -> None:
+        """Ask (on the query pool) whether these machines broke down with bars of the plan
+        shown in their expected downtime; ``breakdown_found`` says so."""
+        sid = self.scenario_id
+        if sid is None:
+            return
+        job = self.ctx.runner.query(
+            self.service.breakdowns,
+            self.ctx.actor,
+            sid,
+            machine_ids,
+            name="breakdowns",
+            owner=self,
+        )
+
+        def found(breakdowns: list[Breakdown]) -> None:
+            if breakdowns and self.scenario_id == sid:
+                self.breakdown = max(breakdowns, key=lambda b: len(b.affected))
+                self.breakdown_found.emit(self.breakdown)
+
+        job.on_success(found).on_failure(self._failed)
+
+    @property
+    def is_repairing(self) -> bool:
+        return self._repairing
+
+    def repair(self, breakdown: Breakdown, *, time_limit: float = REPAIR_SECONDS) -> None:
+        """Re-plan around the breakdown (solve on the query pool, save on the write lane) and
+        show the new draft scenario."""
+        sid = self.scenario_id
+        if sid is None or self._repairing:
+            return
+        self._repairing = True
+        self.repairing.emit(True)
+        self.message.emit(f"Repairing the plan around {breakdown.machine_name}…", False)
+        job = self.ctx.runner.query(
+            self.service.plan_repair,
+            self.ctx.actor,
+            sid,
+            breakdown.machine_id,
+            breakdown.until,
+            time_limit=time_limit,
+            name="repair",
+            owner=self,
+        )
+
+        def done() -> None:
+            self._repairing = False
+            self.repairing.emit(False)
+
+        def planned(plan: RepairPlan) -> None:
+            save = self.ctx.runner.command(
+                self.service.save_repair, self.ctx.actor, plan, name="save repair", owner=self
+            )
+            save.on_success(self._repaired).on_failure(self._failed).on_finished(done)
+
+        def bad(error: BaseException) -> None:
+            done()
+            self._failed(error)
+
+        job.on_success(planned).on_failure(bad)
+
+    def _repaired(self, result: RepairResult) -> None:
+        self.last_repair = result
+        self.breakdown = None
+        self.message.emit(
+            f"Repair plan saved as a draft: {len(result.changes)} operations moved, "
+            f"{result.unchanged} unchanged",
+            False,
+        )
+        self.repaired.emit(result)
+        self.select_scenario(result.scenario_id)
 
     def select_scenario(self, scenario_id: str) -> None:
         if scenario_id != self._wanted:

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDoubleSpinBox,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMenu,
@@ -31,6 +32,7 @@ from desktop.planning.store import PlanStore
 from domain.auth import Permission
 from domain.model.planning import ScenarioStatus
 from services.scheduling.problem import Objective, ProgressDto
+from services.scheduling.repair import Breakdown, RepairResult
 from services.scheduling.scenarios import ScenarioFigures
 
 log = logging.getLogger(__name__)
@@ -116,9 +118,37 @@ class PlanningWidget(QWidget):
         top.addWidget(self.undo_button)
         top.addWidget(self.redo_button)
         top.addWidget(export)
+        # a machine with planned bars broke down: non-modal, above the chart
+        self.banner = QFrame()
+        self.banner.setObjectName("breakdownBanner")
+        self.banner.setFrameShape(QFrame.Shape.StyledPanel)
+        self.banner.setStyleSheet(
+            "#breakdownBanner { background: #fde2e1; border: 1px solid #d9534f; }"
+            " #breakdownBanner QLabel { color: #611; }"
+        )
+        self.banner_label = QLabel("")
+        self.banner_label.setWordWrap(True)
+        self.repair_button = QPushButton("Repair plan")
+        self.repair_button.setToolTip(
+            "Re-plan around the breakdown, moving as little as possible; saved as a new draft"
+        )
+        self.repair_button.clicked.connect(self._repair_clicked)
+        dismiss = QToolButton()
+        dismiss.setText("✕")
+        dismiss.setToolTip("Dismiss")
+        dismiss.clicked.connect(self.banner.hide)
+        banner_lay = QHBoxLayout(self.banner)
+        banner_lay.setContentsMargins(6, 3, 6, 3)
+        banner_lay.addWidget(self.banner_label, 1)
+        banner_lay.addWidget(self.repair_button)
+        banner_lay.addWidget(dismiss)
+        self.banner.hide()
+        self._breakdown: Breakdown | None = None
+
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         lay.addLayout(top)
+        lay.addWidget(self.banner)
         lay.addWidget(self.chart, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.status, 1)
@@ -133,12 +163,36 @@ class PlanningWidget(QWidget):
         self.store.message.connect(self._show_message)
         self.store.progress.connect(self._on_progress)
         self.store.optimising.connect(self._on_optimising)
+        self.store.breakdown_found.connect(self._on_breakdown)
+        self.store.repairing.connect(self._on_repairing)
+        self.store.repaired.connect(self._on_repaired)
         self.chart.drag_feedback.connect(self._on_drag_feedback)
         self.chart.selection_changed.connect(self._on_selection)
         self._update_buttons()
 
     def start(self) -> None:
         self.store.start()
+
+    # -- breakdown banner ----------------------------------------------------------------------
+    def _on_breakdown(self, breakdown: Breakdown) -> None:
+        self._breakdown = breakdown
+        self.banner_label.setText(f"{breakdown.text} (until {breakdown.until:%H:%M}) -")
+        self.repair_button.setEnabled(
+            self.ctx.actor.can(Permission.SCHEDULE) and not self.store.is_repairing
+        )
+        self.banner.show()
+
+    def _repair_clicked(self) -> None:
+        if self._breakdown is not None:
+            self.store.repair(self._breakdown)
+
+    def _on_repairing(self, running: bool) -> None:
+        self.repair_button.setEnabled(not running and self.ctx.actor.can(Permission.SCHEDULE))
+        self.repair_button.setText("Repairing…" if running else "Repair plan")
+
+    def _on_repaired(self, _result: RepairResult) -> None:
+        self._breakdown = None
+        self.banner.hide()
 
     # -- scenario picker -----------------------------------------------------------------------
     def _on_loaded(self) -> None:

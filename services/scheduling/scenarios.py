@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -74,6 +75,8 @@ from services.scheduling.repair import (
 from services.scheduling.solver import Cancel, SolveOptions, solve
 
 SCENARIO_KIND = "schedule"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -489,13 +492,9 @@ class ScenarioService:
         # horizon; then everything (only pins hold)
         later = {e.work_order_id for e in keep if e.work_centre_id == wc and e.end > started_at}
         stages: list[tuple[str, PlantProblem]] = []
-        for label, free_orders in (("hit", orders), ("work centre", orders | later)):
-            fixed = [
-                e
-                for e in keep
-                if e.work_order_id not in free_orders
-                and not (e.work_centre_id == wc and e.end > started_at)
-            ]
+        for label, free in (("hit", orders), ("work centre", orders | later)):
+            free = _with_successors(down, free)  # what waits for a freed order may move too
+            fixed = [e for e in keep if e.work_order_id not in free]
             stages.append((label, freeze_entries(pinned, fixed, _far(keep))))
         unhit = [e for e in keep if e.work_order_id not in orders]
         stages.append(("frozen horizon", freeze_entries(pinned, unhit, frozen_end)))
@@ -508,6 +507,13 @@ class ScenarioService:
             limit = time_limit if k == len(stages) - 1 else share
             solution = solve(candidate.problem, replace(options, time_limit=limit), cancel=cancel)
             problem_plant, stage = candidate, label
+            log.info(
+                "repair around %s, moving the %s operations: %s in %.1f s",
+                machine.id,
+                label,
+                solution.status.value,
+                solution.solve_seconds,
+            )
             if solution.has_plan or solution.cancelled:
                 break
         assert solution is not None
@@ -946,6 +952,22 @@ def make_view(
         late=_late(plant, entries),
         frozen_until=frozen_until,
     )
+
+
+def _with_successors(plant: PlantProblem, orders: set[str]) -> set[str]:
+    """``orders`` and every work order linked after one of them, transitively."""
+    jobs = plant.problem.jobs
+    after: dict[str, set[str]] = {}
+    for link in plant.problem.links:
+        after.setdefault(jobs[link.before[0]].id, set()).add(jobs[link.after[0]].id)
+    out = set(orders)
+    todo = list(orders)
+    while todo:
+        for nxt in after.get(todo.pop(), ()):
+            if nxt not in out:
+                out.add(nxt)
+                todo.append(nxt)
+    return out
 
 
 def _far(entries: Sequence[ScheduleEntry]) -> datetime | None:

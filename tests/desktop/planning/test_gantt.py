@@ -20,7 +20,9 @@ from desktop.planning.widget import PlanningWidget
 from domain.rules.scheduling import PlannedOperation, check_move
 from services.persistence.tables import system
 from services.scheduling.frozen import check_frozen
+from services.scheduling.repair import BREAKDOWN_HOURS
 from services.scheduling.scenarios import ScenarioService, assign_operator, bars_by_operator
+from tests.services.scheduling.test_repair import break_down, busiest_machine
 
 pytestmark = pytest.mark.gui
 
@@ -532,3 +534,43 @@ def test_the_frozen_horizon_is_shaded_and_a_drag_out_of_it_is_refused(
     assert store.undo_stack.count() == 0
     assert _stored(planner_app, sid)[inside.operation_id].start == inside.start
     assert _moves(planner_app) == 0
+
+
+def test_a_breakdown_shows_a_banner_whose_button_repairs_the_plan(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    """A machine with planned bars breaks down (written through the service layer as the
+    simulator writes it): a non-modal banner names it and the operations hit; Repair plan
+    re-plans in the runner, saves a new draft scenario and shows it."""
+    store = widget.store
+    view = store.view
+    assert view is not None
+    sid = store.scenario_id
+    assert sid is not None
+    assert not widget.banner.isVisible()
+    until = view.now + timedelta(hours=BREAKDOWN_HOURS)
+    machine_id, wc, hit = busiest_machine(planner_app, view.entries, until)
+    break_down(planner_app, machine_id)
+    qtbot.waitUntil(widget.banner.isVisible, timeout=LOAD_MS)
+    assert store.breakdown is not None
+    assert store.breakdown.machine_id == machine_id
+    assert set(store.breakdown.affected) == {e.operation_id for e in hit}
+    text = widget.banner_label.text()
+    assert f"broke down: {len(hit)} operation" in text
+    assert text.startswith(store.breakdown.machine_name)
+    assert widget.repair_button.isEnabled()
+    assert _scenarios(planner_app) == 1
+    widget.repair_button.click()
+    qtbot.waitUntil(lambda: store.last_repair is not None, timeout=120_000)
+    repair = store.last_repair
+    assert repair is not None
+    assert repair.from_scenario_id == sid
+    qtbot.waitUntil(lambda: store.scenario_id == repair.scenario_id, timeout=LOAD_MS)
+    assert not widget.banner.isVisible()
+    assert _scenarios(planner_app) == 2
+    assert "Repair plan saved as a draft" in widget.status.text()
+    # the draft shown keeps the work centre free while it is down
+    assert store.view is not None
+    for e in store.view.entries:
+        if e.work_centre_id == wc:
+            assert e.end <= view.now or e.start >= until
