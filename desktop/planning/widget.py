@@ -190,9 +190,10 @@ class PlanningWidget(QWidget):
         self.repair_button.setEnabled(not running and self.ctx.actor.can(Permission.SCHEDULE))
         self.repair_button.setText("Repairing…" if running else "Repair plan")
 
-    def _on_repaired(self, _result: RepairResult) -> None:
+    def _on_repaired(self, result: RepairResult) -> None:
         self._breakdown = None
         self.banner.hide()
+        self.status.setToolTip(repair_summary(result))
 
     # -- scenario picker -----------------------------------------------------------------------
     def _on_loaded(self) -> None:
@@ -357,3 +358,16 @@ class PlanningWidget(QWidget):
         finally:
             painter.end()
         return path.exists() and path.stat().st_size > 0
+
+
+def repair_summary(result: RepairResult, limit: int = 25) -> str:
+    """The repair's diff as lines: operation, old start and work centre, new ones."""
+    lines = [f"{len(result.changes)} operations moved, {result.unchanged} unchanged:"]
+    for c in result.changes[:limit]:
+        lines.append(
+            f"{c.operation_id}: {c.old_start:%a %H:%M} {c.old_work_centre_id} -> "
+            f"{c.new_start:%a %H:%M} {c.new_work_centre_id}"
+        )
+    if len(result.changes) > limit:
+        lines.append(f"… and {len(result.changes) - limit} more")
+    return "\n".join(lines)

@@ -569,6 +569,9 @@ def test_a_breakdown_shows_a_banner_whose_button_repairs_the_plan(
     assert not widget.banner.isVisible()
     assert _scenarios(planner_app) == 2
     assert "Repair plan saved as a draft" in widget.status.text()
+    tip = widget.status.toolTip()  # the diff: what moved, from where to where
+    first = repair.changes[0]
+    assert f"{first.operation_id}: {first.old_start:%a %H:%M} {first.old_work_centre_id} -> " in tip
     # the draft shown keeps the work centre free while it is down
     assert store.view is not None
     for e in store.view.entries:
