@@ -1,5 +1,6 @@
-"""The append-only allocation event log (``allocation_change_events``): writing one row per
-change inside the service's transaction, and reading the history for the board's panel."""
+"""The append-only allocation event log (``allocation_change_events``): the row of one change
+(the service defers its insert to the commit of its transaction), and reading the history for
+the board's panel."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
 from domain.model.allocation import AllocationChangeEvent, AllocationEventType, ChangeSource
@@ -39,11 +40,6 @@ def event_row(event: AllocationChangeEvent) -> dict[str, Any]:
         "work_order_delay_minutes": event.work_order_delay_minutes,
         "extra": event.extra,
     }
-
-
-def write_event(conn: Connection, event: AllocationChangeEvent) -> int:
-    t = work.allocation_change_events
-    return int(conn.execute(insert(t).values(**event_row(event)).returning(t.c.id)).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
