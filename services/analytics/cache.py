@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
 
 from services.persistence.tables.system import anomaly_predictions, demand_forecasts
 
@@ -232,18 +233,23 @@ def _aware(at: datetime) -> datetime:
 
 def read_newest_forecast(app: App, product_id: str) -> ForecastRunDto | None:
     """The newest forecast run of ``product_id`` from the database (no cache)."""
-    f = demand_forecasts
     with app.engine.connect().execution_options(read_only=True) as conn:
-        latest = conn.execute(
-            select(func.max(f.c.created_at)).where(f.c.product_id == product_id)
-        ).scalar_one_or_none()
-        if latest is None:
-            return None
-        rows = conn.execute(
-            select(f.c.day, f.c.quantity, f.c.lower, f.c.upper, f.c.model, f.c.created_at)
-            .where(f.c.product_id == product_id, f.c.created_at == latest)
-            .order_by(f.c.day)
-        ).all()
+        return newest_forecast_on(conn, product_id)
+
+
+def newest_forecast_on(conn: Connection, product_id: str) -> ForecastRunDto | None:
+    """:func:`read_newest_forecast` on an open connection (inside a reader's transaction)."""
+    f = demand_forecasts
+    latest = conn.execute(
+        select(func.max(f.c.created_at)).where(f.c.product_id == product_id)
+    ).scalar_one_or_none()
+    if latest is None:
+        return None
+    rows = conn.execute(
+        select(f.c.day, f.c.quantity, f.c.lower, f.c.upper, f.c.model, f.c.created_at)
+        .where(f.c.product_id == product_id, f.c.created_at == latest)
+        .order_by(f.c.day)
+    ).all()
     if not rows:
         return None
     return ForecastRunDto(

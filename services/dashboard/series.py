@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from services.analytics.cache import ForecastRunDto
+from services.analytics.cache import ForecastRunDto, newest_forecast_on
 from services.dashboard.dtos import (
     METRICS,
     AnomalyMarker,
@@ -93,7 +93,7 @@ def demand_series(
     forecast: tuple[ForecastPoint, ...] = ()
     model: str | None = None
     created: datetime | None = None
-    run = newest(product_id) if newest is not None else _newest_forecast(conn, product_id)
+    run = newest(product_id) if newest is not None else newest_forecast_on(conn, product_id)
     if run is not None:
         forecast = tuple(
             ForecastPoint(day, q, lo, hi)
@@ -101,31 +101,6 @@ def demand_series(
         )
         model, created = run.model, run.created_at
     return DemandSeries(product_id, history, forecast, model, created)
-
-
-def _newest_forecast(conn: Connection, product_id: str) -> ForecastRunDto | None:
-    f = system.demand_forecasts
-    latest = conn.execute(
-        select(func.max(f.c.created_at)).where(f.c.product_id == product_id)
-    ).scalar_one_or_none()
-    if latest is None:
-        return None
-    rows = conn.execute(
-        select(f.c.day, f.c.quantity, f.c.lower, f.c.upper, f.c.model, f.c.created_at)
-        .where(f.c.product_id == product_id, f.c.created_at == latest)
-        .order_by(f.c.day)
-    ).all()
-    if not rows:
-        return None
-    return ForecastRunDto(
-        product_id,
-        str(rows[0].model),
-        rows[0].created_at,
-        tuple(r.day for r in rows),
-        tuple(float(r.quantity) for r in rows),
-        tuple(None if r.lower is None else float(r.lower) for r in rows),
-        tuple(None if r.upper is None else float(r.upper) for r in rows),
-    )
 
 
 def _day_bounds(day: date) -> tuple[datetime, datetime]:
