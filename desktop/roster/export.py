@@ -42,15 +42,23 @@ def _table(model: RosterModel) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
-def write_csv(model: RosterModel, path: str | Path) -> Path:
-    """Write the roster shown as CSV (cover cells: planned/required)."""
+def csv_rows(model: RosterModel) -> list[list[str]]:
+    """The roster shown as CSV rows, header first (read from the model: on the GUI thread)."""
     header, rows = _table(model)
+    return [header, *rows]
+
+
+def save_csv(rows: list[list[str]], path: str | Path) -> Path:
+    """Write rows read by :func:`csv_rows` to ``path`` (no Qt: may run off the GUI thread)."""
     out = Path(path)
     with out.open("w", newline="", encoding="utf-8") as f:
-        w = csv.writer(f)
-        w.writerow(header)
-        w.writerows(rows)
+        csv.writer(f).writerows(rows)
     return out
+
+
+def write_csv(model: RosterModel, path: str | Path) -> Path:
+    """Write the roster shown as CSV (cover cells: planned/required)."""
+    return save_csv(csv_rows(model), path)
 
 
 def write_pdf(model: RosterModel, path: str | Path, title: str = "Shift roster") -> Path:

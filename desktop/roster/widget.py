@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, timedelta
+from pathlib import Path
 
 from PySide6.QtCore import QDate, QTimer
 from PySide6.QtWidgets import (
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import DesktopContext
 from desktop.messages import describe
-from desktop.roster.export import write_csv, write_pdf
+from desktop.roster.export import csv_rows, save_csv, write_pdf
 from desktop.roster.model import RosterModel
 from desktop.roster.proposal_dialog import ProposalDialog
 from desktop.roster.store import DEFAULT_DAYS, Filters, RosterStore
@@ -267,21 +268,33 @@ class RosterWidget(QWidget):
     # -- export ----------------------------------------------------------------------------
     def _export_csv(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export roster", "roster.csv", "CSV (*.csv)")
-        if path:
-            self._export(write_csv, path)
+        if not path:
+            return
+        try:
+            rows = csv_rows(self.model)
+        except ValueError as exc:
+            self._export_failed(exc)
+            return
+        job = self.ctx.runner.query(save_csv, rows, path, name="roster-csv", owner=self)
+        job.on_success(self._exported).on_failure(self._export_failed)
 
     def _export_pdf(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export roster", "roster.pdf", "PDF (*.pdf)")
-        if path:
-            self._export(write_pdf, path)
-
-    def _export(self, fn: object, path: str) -> None:
-        try:
-            out = fn(self.model, path)  # type: ignore[operator]
-        except (OSError, ValueError) as exc:
-            self.show_message(
-                f"Not exported: {describe(exc) if not isinstance(exc, OSError) else exc}",
-                error=True,
-            )
+        if not path:
             return
+        # drawn from the model, so on the GUI thread: a few pages of vector text (tens of KB)
+        try:
+            out = write_pdf(self.model, path)
+        except (OSError, ValueError) as exc:
+            self._export_failed(exc)
+            return
+        self._exported(out)
+
+    def _exported(self, out: Path) -> None:
         self.show_message(f"Exported to {out}")
+
+    def _export_failed(self, exc: BaseException) -> None:
+        self.show_message(
+            f"Not exported: {describe(exc) if not isinstance(exc, OSError) else exc}",
+            error=True,
+        )
