@@ -235,14 +235,15 @@ class AlertService:
         *,
         request_id: str | None = None,
     ) -> Alert:
-        actor.require(Permission.ACKNOWLEDGE_ALERTS)
-        text_ = (comment or "").strip() or None
-
-        def act(alert: Alert, now: datetime) -> None:
-            alert.acknowledge(actor.user, now, text_)
-            alert.snoozed_until = None
-
-        return self._change(actor, alert_id, expected_version, "acknowledged", act, request_id)
+        return self._settle(
+            actor,
+            alert_id,
+            expected_version,
+            comment,
+            "acknowledged",
+            Alert.acknowledge,
+            request_id,
+        )
 
     def resolve(
         self,
@@ -253,14 +254,29 @@ class AlertService:
         *,
         request_id: str | None = None,
     ) -> Alert:
+        return self._settle(
+            actor, alert_id, expected_version, comment, "resolved", Alert.resolve, request_id
+        )
+
+    def _settle(
+        self,
+        actor: Actor,
+        alert_id: int,
+        expected_version: int | None,
+        comment: str | None,
+        kind: str,
+        move: Callable[[Alert, str, datetime, str | None], None],
+        request_id: str | None,
+    ) -> Alert:
+        """Acknowledge or resolve (``move``) with an optional comment; a snooze ends with it."""
         actor.require(Permission.ACKNOWLEDGE_ALERTS)
         text_ = (comment or "").strip() or None
 
         def act(alert: Alert, now: datetime) -> None:
-            alert.resolve(actor.user, now, text_)
+            move(alert, actor.user, now, text_)
             alert.snoozed_until = None
 
-        return self._change(actor, alert_id, expected_version, "resolved", act, request_id)
+        return self._change(actor, alert_id, expected_version, kind, act, request_id)
 
     def snooze(
         self,
