@@ -36,6 +36,7 @@ from services.analytics.absence_model import (
 )
 from services.analytics.cache import invalidate
 from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.persistence.engine import read_connection
 from services.persistence.tables.people import attendance, operators, shift_assignments
 from services.persistence.tables.system import absence_forecasts
 
@@ -76,7 +77,7 @@ def forecast_absence(
     now = app.clock.now()
     # read and fit outside any write transaction (on SQLite a unit of work holds the database's
     # write lock: other seats' writes would wait for the fit)
-    with watch.phase("read"), app.engine.connect().execution_options(read_only=True) as conn:
+    with watch.phase("read"), read_connection(app.engine) as conn:
         today = now.astimezone(plant_timezone(conn)).date()
         end = today + timedelta(days=days)
         a, sa, op = attendance, shift_assignments, operators

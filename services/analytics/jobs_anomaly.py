@@ -38,6 +38,7 @@ from services.analytics.anomaly_detector import DetectorSettings, _Model
 from services.analytics.anomaly_features import rolling_features
 from services.analytics.cache import invalidate
 from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.persistence.engine import read_connection
 from services.persistence.tables.plant import machine_metrics
 from services.persistence.tables.system import anomaly_predictions
 
@@ -216,7 +217,7 @@ def detect_machine_anomalies(
     a, m = anomaly_predictions, machine_metrics
     # read and score outside any write transaction (on SQLite a unit of work holds the
     # database's write lock: other seats' writes would wait for the fits)
-    with watch.phase("read"), app.engine.connect().execution_options(read_only=True) as conn:
+    with watch.phase("read"), read_connection(app.engine) as conn:
         last = _last_predictions(conn, s)
         earliest = min([floor, *(t for t in last.values() if t > floor)])
         lo = earliest - s.train_window - max(s.windows) - s.refit

@@ -29,6 +29,7 @@ from services.analytics.dtos import ForecastDto, SeriesDto
 from services.analytics.features import FeatureSpec
 from services.analytics.forecaster import GbmSettings, baseline_forecast
 from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.persistence.engine import read_connection
 from services.persistence.tables.system import demand_forecasts, demand_history
 
 if TYPE_CHECKING:
@@ -126,7 +127,7 @@ def forecast_demand(
     created = app.clock.now()
     # read and fit outside any write transaction (on SQLite a unit of work holds the database's
     # write lock: other seats' writes would wait for the fit)
-    with watch.phase("read"), app.engine.connect().execution_options(read_only=True) as conn:
+    with watch.phase("read"), read_connection(app.engine) as conn:
         d = demand_history
         rows = [
             (str(r.product_id), r.day, float(r.quantity))
