@@ -33,12 +33,20 @@ from desktop.dashboard.kpi_card import KpiCard
 from desktop.dashboard.metric_chart import MetricChart
 from desktop.dashboard.store import WINDOWS, DashboardStore
 from desktop.messages import describe
+from domain.auth import Actor
 from services.analytics.jobs import JOB_TITLES, JobSummary, permitted_jobs, run_permitted_jobs
+from services.bootstrap import App
 from services.dashboard.dtos import METRICS, DashboardSnapshot
 from services.dashboard.export import file_names, write_csv
-from services.dashboard.handover import HandoverReport, read_handover
+from services.dashboard.handover import read_handover
 
 log = logging.getLogger(__name__)
+
+
+def print_handover(app: App, actor: Actor, path: str | Path) -> Path:
+    """Read the handover report and print it to ``path``; returns the path written."""
+    return write_handover_pdf(read_handover(app, actor), path)
+
 
 KPI_KEYS = (
     ("oee", "OEE (plant)"),
@@ -250,21 +258,14 @@ class DashboardWidget(QWidget):
         ).on_failure(self._on_export_failed)
 
     def write_handover(self, path: str | Path) -> None:
-        """Read the handover report off the GUI thread, then print it to ``path`` as a PDF."""
+        """Read the handover report and print it to ``path`` as a PDF, off the GUI thread
+        (QTextDocument and QPdfWriter need no widgets)."""
         job = self.ctx.runner.query(
-            read_handover, self.ctx.app, self.ctx.actor, name="handover", owner=self
+            print_handover, self.ctx.app, self.ctx.actor, path, name="handover", owner=self
         )
-        job.on_success(lambda report: self._print_handover(report, Path(path))).on_failure(
-            self._on_export_failed
-        )
-
-    def _print_handover(self, report: HandoverReport, path: Path) -> None:
-        try:
-            written = write_handover_pdf(report, path)
-        except OSError as exc:
-            self._on_export_failed(exc)
-            return
-        self.status.setText(f"Handover report written to {written.name}")
+        job.on_success(
+            lambda written: self.status.setText(f"Handover report written to {written.name}")
+        ).on_failure(self._on_export_failed)
 
     def run_jobs(self) -> None:
         """Run the analytics jobs this user may run, off the GUI thread; the charts re-read
