@@ -164,8 +164,7 @@ def forecast_absence(
             )
         )
         uow.commit()
-    if summary.rows_written:
-        invalidate(app, JOB)
+    invalidate(app, JOB)  # rows were written: the early returns write none
     log.info(
         "absence forecast %s: %d shifts of %d operators (%s)",
         run_id,
