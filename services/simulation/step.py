@@ -13,6 +13,7 @@ import random
 from datetime import datetime, timedelta
 
 from domain.model.plant import MachineMetric, MachineStatus
+from services.demo.rand import Weighted, clamp
 from services.simulation.faults import FaultKind, FaultPlan
 from services.simulation.model import (
     Absent,
@@ -41,11 +42,7 @@ ABSENCE_RATE = 0.04
 LATE_ARRIVAL_RATE = 0.08
 DRIFT_TEMPERATURE_C = 18.0  # extra degrees at the moment of failure
 DRIFT_VIBRATION = 2.5  # vibration grows by this factor (x (1 + factor)) at failure
-_ABSENCE_REASONS = (("sick", 0.6), ("personal", 0.25), ("unexcused", 0.15))
-
-
-def clamp(value: float, low: float, high: float) -> float:
-    return low if value < low else high if value > high else value
+_ABSENCE_REASONS = Weighted((("sick", 0.6), ("personal", 0.25), ("unexcused", 0.15)))
 
 
 def plant_rhythm(at: datetime) -> tuple[float, float]:
@@ -423,13 +420,7 @@ def _decide(slot: RosterSlot, rng: random.Random, events: list[Event]) -> None:
     if rng.random() < ABSENCE_RATE:
         slot.absent = True
         slot.finished = True
-        pick = rng.random() * sum(w for _, w in _ABSENCE_REASONS)
-        reason = _ABSENCE_REASONS[-1][0]
-        for name, weight in _ABSENCE_REASONS:
-            if pick < weight:
-                reason = name
-                break
-            pick -= weight
+        reason = _ABSENCE_REASONS.pick(rng)
         events.append(Absent(slot.assignment_id, slot.operator_id, slot.day, slot.shift_id, reason))
         return
     if rng.random() < LATE_ARRIVAL_RATE:
