@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, replace
-from datetime import timedelta
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -21,7 +20,7 @@ from desktop.context import DesktopContext
 from desktop.messages import describe
 from domain.events import ChangeEvent, Topic
 from services.dashboard.dtos import DashboardSnapshot, Window
-from services.dashboard.snapshot import DEFAULT_METRIC, read_snapshot
+from services.dashboard.snapshot import DEFAULT_METRIC, last_hours, read_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -86,8 +85,7 @@ class DashboardStore(QObject):
         self._throttle.stop()
 
     def window(self) -> Window:
-        now = self.ctx.app.clock.now()
-        return Window(now - timedelta(hours=self.query.hours), now)
+        return last_hours(self.ctx.app.clock.now(), self.query.hours)
 
     def set_query(self, **changes: object) -> None:
         query = replace(self.query, **changes)  # type: ignore[arg-type]
