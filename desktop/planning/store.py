@@ -30,8 +30,15 @@ from domain.errors import Violation
 from domain.events import ChangeEvent, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
 from domain.model.plant import CalendarWindow, SetupTime
-from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move, snap_start
-from services.scheduling.frozen import check_frozen
+from domain.rules.scheduling import (
+    Bar,
+    PlannedOperation,
+    PlanRules,
+    assign_operator,
+    check_frozen,
+    check_move,
+    snap_start,
+)
 from services.scheduling.problem import ProgressDto
 from services.scheduling.repair import Breakdown, RepairResult
 from services.scheduling.scenarios import (
@@ -41,7 +48,6 @@ from services.scheduling.scenarios import (
     RepairPlan,
     ScenarioFigures,
     ScenarioService,
-    assign_operator,
     entries_of,
     make_view,
 )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Protocol
 
@@ -576,3 +576,91 @@ def snap_start(
         if not check_move(bars, at(p), rules):
             return p
     return None
+
+
+def frozen_until(now: datetime, hours: float) -> datetime | None:
+    """The end of the frozen window (None: no frozen horizon)."""
+    if hours <= 0:
+        return None
+    return now.replace(second=0, microsecond=0) + timedelta(hours=hours)
+
+
+def check_frozen(before: Bar, moved: Bar, until: datetime | None) -> list[Violation]:
+    """What moving ``before`` to ``moved`` breaks of the frozen horizon: a bar that starts
+    inside the window stays put, and no bar moves into it."""
+    if until is None:
+        return []
+    same = (
+        before.work_centre_id == moved.work_centre_id
+        and before.start == moved.start
+        and before.end == moved.end
+    )
+    if same:
+        return []
+    details = {"operation_id": moved.operation_id, "frozen_until": until.isoformat()}
+    head = f"inside the frozen horizon (until {until:%H:%M})"
+    if before.start < until:
+        return [
+            Violation(
+                "frozen",
+                f"{head}: operation {moved.operation_id} starts {before.start:%a %H:%M} on "
+                f"{before.work_centre_id} and must stay there",
+                details,
+            )
+        ]
+    if moved.start < until:
+        return [
+            Violation(
+                "frozen",
+                f"{head}: operation {moved.operation_id} cannot be moved to "
+                f"{moved.start:%a %H:%M}; the earliest start is {until:%a %H:%M}",
+                details,
+            )
+        ]
+    return []
+
+
+def assign_operator(
+    rules: PlanRules,
+    moved: PlannedOperation,
+    busy: Mapping[str, Iterable[Bar]],
+) -> PlannedOperation:
+    """``moved`` with an operator who may run it there: its own operator if they hold the
+    skill, are on shift for the whole run and run nothing else then, else the first other one
+    who does (by id). Unchanged when the operation needs no skill or nobody fits (the rule
+    check then names the operator rule). ``busy`` maps operator ids to their bars."""
+    op = rules.operations.get(moved.operation_id)
+    skill = op.required_skill if op is not None else None
+    if skill is None or not rules.operators:
+        return moved
+    availability = rules.availability
+
+    def fits(person_id: str) -> bool:
+        person = rules.operators.get(person_id)
+        if person is None or person.skill(skill) is None:
+            return False
+        if availability is not None:
+            windows = availability.get(person_id)
+            if windows is not None and not any(
+                s <= moved.start and moved.end <= e for s, e in windows
+            ):
+                return False
+        return not any(
+            b.operation_id != moved.operation_id and b.start < moved.end and moved.start < b.end
+            for b in busy.get(person_id, ())
+        )
+
+    if moved.operator_id is not None and fits(moved.operator_id):
+        return moved
+    for person_id in sorted(rules.operators):
+        if person_id != moved.operator_id and fits(person_id):
+            return replace(moved, operator_id=person_id)
+    return moved
+
+
+def bars_by_operator(bars: Iterable[Bar]) -> dict[str, list[Bar]]:
+    out: dict[str, list[Bar]] = {}
+    for b in bars:
+        if b.operator_id is not None:
+            out.setdefault(b.operator_id, []).append(b)
+    return out

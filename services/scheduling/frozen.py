@@ -3,8 +3,9 @@
 A site setting (``planning.frozen_hours`` in the settings table, 4 hours unless set) read by
 :class:`~services.scheduling.scenarios.ScenarioService`. Operations that start before
 ``now + frozen hours`` stay where they are in any optimise, and a hand move into or out of the
-window is refused with the rule (code ``frozen``). The check here is pure so that the Gantt's
-drag check and the service's move check give the same answer.
+window is refused with the rule (code ``frozen``). The rule itself (``check_frozen``,
+``frozen_until``) is in :mod:`domain.rules.scheduling`, so that the Gantt's drag check and the
+service's move check give the same answer.
 """
 
 from __future__ import annotations
@@ -12,14 +13,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from domain.errors import Violation
 from domain.model.planning import ScheduleEntry
-from domain.rules.scheduling import Bar
 from services.operations.site_settings import read_settings
 from services.scheduling.checker import check_schedule
 from services.scheduling.metrics import compute_metrics
@@ -52,48 +51,6 @@ def parse_frozen_hours(value: Any) -> float:
 
 def read_frozen_hours(conn: Connection) -> float:
     return parse_frozen_hours(read_settings(conn, [FROZEN_HOURS_KEY]).get(FROZEN_HOURS_KEY))
-
-
-def frozen_until(now: datetime, hours: float) -> datetime | None:
-    """The end of the frozen window (None: no frozen horizon)."""
-    if hours <= 0:
-        return None
-    return now.replace(second=0, microsecond=0) + timedelta(hours=hours)
-
-
-def check_frozen(before: Bar, moved: Bar, until: datetime | None) -> list[Violation]:
-    """What moving ``before`` to ``moved`` breaks of the frozen horizon: a bar that starts
-    inside the window stays put, and no bar moves into it."""
-    if until is None:
-        return []
-    same = (
-        before.work_centre_id == moved.work_centre_id
-        and before.start == moved.start
-        and before.end == moved.end
-    )
-    if same:
-        return []
-    details = {"operation_id": moved.operation_id, "frozen_until": until.isoformat()}
-    head = f"inside the frozen horizon (until {until:%H:%M})"
-    if before.start < until:
-        return [
-            Violation(
-                "frozen",
-                f"{head}: operation {moved.operation_id} starts {before.start:%a %H:%M} on "
-                f"{before.work_centre_id} and must stay there",
-                details,
-            )
-        ]
-    if moved.start < until:
-        return [
-            Violation(
-                "frozen",
-                f"{head}: operation {moved.operation_id} cannot be moved to "
-                f"{moved.start:%a %H:%M}; the earliest start is {until:%a %H:%M}",
-                details,
-            )
-        ]
-    return []
 
 
 def freeze_entries(

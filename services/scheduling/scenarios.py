@@ -22,7 +22,7 @@ import io
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,7 +35,16 @@ from domain.events import Change, Topic
 from domain.model.planning import ScenarioStatus, ScheduleEntry, SchedulingScenario
 from domain.model.plant import CalendarKind, MachineStatus
 from domain.model.work import OperationStatus
-from domain.rules.scheduling import Bar, PlannedOperation, PlanRules, check_move
+from domain.rules.scheduling import (
+    PlannedOperation,
+    assign_operator,
+    bars_by_operator,
+    check_frozen,
+    check_move,
+)
+from domain.rules.scheduling import (
+    frozen_until as horizon_end,
+)
 from services.bootstrap import App
 from services.operations.site_settings import write_setting
 from services.persistence.tables import system, work
@@ -44,13 +53,9 @@ from services.scheduling.flat import flatten
 from services.scheduling.frozen import (
     FROZEN_HOURS_KEY,
     MAX_FROZEN_HOURS,
-    check_frozen,
     freeze_entries,
     plan_stands,
     read_frozen_hours,
-)
-from services.scheduling.frozen import (
-    frozen_until as horizon_end,
 )
 from services.scheduling.heuristic import greedy_schedule
 from services.scheduling.metrics import compute_metrics, with_setups
@@ -173,52 +178,6 @@ def _bar(e: ScheduleEntry) -> PlannedOperation:
     return PlannedOperation(
         e.operation_id, e.work_order_id, e.work_centre_id, e.start, e.end, e.operator_id
     )
-
-
-def assign_operator(
-    rules: PlanRules,
-    moved: PlannedOperation,
-    busy: Mapping[str, Iterable[Bar]],
-) -> PlannedOperation:
-    """``moved`` with an operator who may run it there: its own operator if they hold the
-    skill, are on shift for the whole run and run nothing else then, else the first other one
-    who does (by id). Unchanged when the operation needs no skill or nobody fits (the rule
-    check then names the operator rule). ``busy`` maps operator ids to their bars."""
-    op = rules.operations.get(moved.operation_id)
-    skill = op.required_skill if op is not None else None
-    if skill is None or not rules.operators:
-        return moved
-    availability = rules.availability
-
-    def fits(person_id: str) -> bool:
-        person = rules.operators.get(person_id)
-        if person is None or person.skill(skill) is None:
-            return False
-        if availability is not None:
-            windows = availability.get(person_id)
-            if windows is not None and not any(
-                s <= moved.start and moved.end <= e for s, e in windows
-            ):
-                return False
-        return not any(
-            b.operation_id != moved.operation_id and b.start < moved.end and moved.start < b.end
-            for b in busy.get(person_id, ())
-        )
-
-    if moved.operator_id is not None and fits(moved.operator_id):
-        return moved
-    for person_id in sorted(rules.operators):
-        if person_id != moved.operator_id and fits(person_id):
-            return replace(moved, operator_id=person_id)
-    return moved
-
-
-def bars_by_operator(bars: Iterable[Bar]) -> dict[str, list[Bar]]:
-    out: dict[str, list[Bar]] = {}
-    for b in bars:
-        if b.operator_id is not None:
-            out.setdefault(b.operator_id, []).append(b)
-    return out
 
 
 class ScenarioService:

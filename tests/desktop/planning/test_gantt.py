@@ -17,11 +17,16 @@ from sqlalchemy import func, select
 from desktop.planning.chart import HEADER_H, GanttChart
 from desktop.planning.dock import create_dock
 from desktop.planning.widget import PlanningWidget
-from domain.rules.scheduling import PlannedOperation, check_move
+from domain.rules.scheduling import (
+    PlannedOperation,
+    assign_operator,
+    bars_by_operator,
+    check_frozen,
+    check_move,
+)
 from services.persistence.tables import system
-from services.scheduling.frozen import check_frozen
 from services.scheduling.repair import BREAKDOWN_HOURS
-from services.scheduling.scenarios import ScenarioService, assign_operator, bars_by_operator
+from services.scheduling.scenarios import ScenarioService
 from tests.services.scheduling.test_repair import break_down, busiest_machine
 
 pytestmark = pytest.mark.gui

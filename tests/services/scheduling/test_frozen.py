@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import func, select
 
 from domain.errors import PermissionDenied, RuleViolation, ValidationError
+from domain.rules.scheduling import check_frozen
 from services.persistence.tables import system
 from services.scheduling.frozen import (
     DEFAULT_FROZEN_HOURS,
     FROZEN_HOURS_KEY,
-    check_frozen,
     parse_frozen_hours,
 )
 from services.scheduling.scenarios import ScenarioService, entries_of

@@ -12,7 +12,14 @@ from sqlalchemy import update
 
 from domain.errors import RuleViolation, ValidationError
 from domain.model.people import OperatorSkill
-from domain.rules.scheduling import PlannedOperation, check_move, check_operators, shift_windows
+from domain.rules.scheduling import (
+    PlannedOperation,
+    assign_operator,
+    bars_by_operator,
+    check_move,
+    check_operators,
+    shift_windows,
+)
 from services.persistence.tables import work
 from services.scheduling.checker import check_schedule
 from services.scheduling.plant_problem import (
@@ -29,7 +36,7 @@ from services.scheduling.problem import (
     OperatorDto,
     ProblemDto,
 )
-from services.scheduling.scenarios import ScenarioService, assign_operator, bars_by_operator
+from services.scheduling.scenarios import ScenarioService
 from tests.conftest import NOW
 
 
