@@ -14,6 +14,7 @@ event, invalidates the prediction cache (``services.analytics.cache``) and retur
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from domain.auth import Actor, Permission
@@ -31,6 +32,12 @@ JOB_PERMISSIONS: dict[str, Permission] = {
     "machine_anomaly": Permission.OPERATE_SYSTEM,
     "absence_forecast": Permission.ROSTER,
 }
+# each with its defaults
+_RUNNERS: dict[str, Callable[[App, Actor], JobSummary]] = {
+    "demand_forecast": forecast_demand,
+    "machine_anomaly": detect_machine_anomalies,
+    "absence_forecast": forecast_absence,
+}
 JOB_TITLES = {
     "demand_forecast": "demand forecast",
     "machine_anomaly": "machine anomaly detection",
@@ -45,15 +52,7 @@ def permitted_jobs(actor: Actor) -> list[str]:
 
 def run_permitted_jobs(app: App, actor: Actor) -> list[JobSummary]:
     """Run every job ``actor`` may run with its defaults (the dashboard's "Run forecasts now")."""
-    out: list[JobSummary] = []
-    for job in permitted_jobs(actor):
-        if job == "demand_forecast":
-            out.append(forecast_demand(app, actor))
-        elif job == "machine_anomaly":
-            out.append(detect_machine_anomalies(app, actor))
-        else:
-            out.append(forecast_absence(app, actor))
-    return out
+    return [_RUNNERS[job](app, actor) for job in permitted_jobs(actor)]
 
 
 __all__ = [
