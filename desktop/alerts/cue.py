@@ -13,6 +13,14 @@ from PySide6.QtWidgets import QApplication
 SOUND_KEY = "alerts/sound"
 
 
+def setting_on(settings: QSettings, key: str, default: bool = True) -> bool:
+    """A yes/no seat setting (INI files hand booleans back as text)."""
+    value = settings.value(key, default)
+    if isinstance(value, str):
+        return value.lower() not in ("false", "0", "no", "off")
+    return bool(value)
+
+
 class AlertCue(QObject):
     cued = Signal(object)  # list[int]: the alert ids the cue was for
     sound_changed = Signal(bool)
@@ -25,10 +33,7 @@ class AlertCue(QObject):
 
     @property
     def sound(self) -> bool:
-        value = self._settings.value(SOUND_KEY, True)
-        if isinstance(value, str):  # INI files hand booleans back as text
-            return value.lower() not in ("false", "0", "no", "off")
-        return bool(value)
+        return setting_on(self._settings, SOUND_KEY)
 
     def set_sound(self, on: bool) -> None:
         if on == self.sound:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDockWidget
 
+from desktop.alerts.cue import setting_on
 from desktop.alerts.widget import AlertInbox
 from desktop.context import DesktopContext
 
@@ -17,15 +18,8 @@ if TYPE_CHECKING:
 RUN_RULES_KEY = "alerts/run_rules"
 
 
-def _run_rules(ctx: DesktopContext) -> bool:
-    value = ctx.settings.value(RUN_RULES_KEY, True)
-    if isinstance(value, str):
-        return value.lower() not in ("false", "0", "no", "off")
-    return bool(value)
-
-
 def create_dock(ctx: DesktopContext, window: MainWindow) -> QDockWidget:
-    inbox = AlertInbox(ctx, run_rules=_run_rules(ctx))
+    inbox = AlertInbox(ctx, run_rules=setting_on(ctx.settings, RUN_RULES_KEY))
     dock = window.add_dock("alerts", "Alerts", inbox, Qt.DockWidgetArea.BottomDockWidgetArea)
     inbox.title_changed.connect(dock.setWindowTitle)
     inbox.start()
