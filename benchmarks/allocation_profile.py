@@ -107,19 +107,15 @@ def _kind(sql: str) -> str:
     return f"{verb} {table}{locking}"
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
-
-
 def _stats(values: list[float]) -> dict[str, float]:
+    from services.allocation.bench import percentile
+
     if not values:
         return {"p50": float("nan"), "p90": float("nan"), "p99": float("nan"), "n": 0}
     return {
         "p50": round(statistics.median(values), 2),
-        "p90": round(_percentile(values, 90), 2),
-        "p99": round(_percentile(values, 99), 2),
+        "p90": round(percentile(values, 90), 2),
+        "p99": round(percentile(values, 99), 2),
         "n": len(values),
     }
 
