@@ -62,7 +62,6 @@ class AlertStore(QObject):
     arrived = Signal(object)  # list[int]: ids of new high/critical problems (from events)
     failed = Signal(str)  # a refused or failed action, in words
     committed = Signal(str)  # a description of an action the service accepted
-    loading_changed = Signal(bool)
 
     def __init__(
         self, ctx: DesktopContext, parent: QObject | None = None, *, run_rules: bool = True
@@ -102,13 +101,11 @@ class AlertStore(QObject):
             self._again = True
             return
         self._reading = True
-        self.loading_changed.emit(True)
         job = self.ctx.runner.query(_load, self.service, name="alerts", owner=self)
         job.on_success(self._apply).on_failure(self.ctx.report_error).on_finished(self._done)
 
     def _done(self) -> None:
         self._reading = False
-        self.loading_changed.emit(False)
         if self._again:
             self._again = False
             self.reload()
