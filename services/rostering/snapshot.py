@@ -21,6 +21,7 @@ from domain.rules.rostering import (
     Contract,
     CoverRequirement,
     ShiftKind,
+    check_successions,
     cover_count,
     violations_introduced,
 )
@@ -235,20 +236,19 @@ class RosterSnapshot:
         return prev in kinds and bool(kinds[prev].forbidden_next)
 
     def _rest_after_previous(self, operator_id: str, first: str) -> list[Violation]:
-        """The minimum rest between the day before the range and its first day."""
+        """The minimum rest between the day before the range and its first day (the domain's
+        succession rule on those two days, dated)."""
+        if first == self.line(operator_id)[0]:
+            return []
         prev = self.previous.get(operator_id, OFF)
-        kinds = self.shift_kinds()
-        if first == OFF or first == self.line(operator_id)[0] or prev not in kinds:
-            return []
-        if first not in kinds[prev].forbidden_next:
-            return []
         return [
-            Violation(
-                "roster.forbidden_succession",
-                f"{operator_id}: shift {first} on {self.start:%a %d %b} may not follow shift "
-                f"{prev} the day before (not enough rest)",
-                {"staff_id": operator_id, "day": 0, "shift": first, "previous": prev},
+            replace(
+                v,
+                message=f"{operator_id}: shift {first} on {self.start:%a %d %b} may not follow "
+                f"shift {prev} the day before (not enough rest)",
+                details={**v.details, "day": 0},
             )
+            for v in check_successions(operator_id, (prev, first), self.shift_kinds())
         ]
 
     def changed_from(self, before: RosterDto, after: RosterDto) -> list[CellChange]:
