@@ -369,7 +369,9 @@ def _actor(app: App, args: argparse.Namespace) -> Actor:
 
 
 def _emit_summary(args: argparse.Namespace, summary: JobSummary, what: str) -> int:
-    timings = ", ".join(f"{k} {v:.1f}s" for k, v in summary.timings.items())
+    from services.analytics.jobs_common import timings_text
+
+    timings = timings_text(summary.timings, digits=1)
     text = (
         f"{summary.rows_written} {what} written ({summary.rows_replaced} replaced) for "
         f"{summary.subjects} subjects by {summary.model} in run {summary.run_id} ({timings})"

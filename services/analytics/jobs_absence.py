@@ -35,7 +35,13 @@ from services.analytics.absence_model import (
     records_from_attendance,
 )
 from services.analytics.cache import invalidate
-from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.analytics.jobs_common import (
+    JobSummary,
+    Stopwatch,
+    lock_job,
+    new_run_id,
+    timings_text,
+)
 from services.persistence.engine import read_connection
 from services.persistence.tables.people import attendance, operators, shift_assignments
 from services.persistence.tables.system import absence_forecasts
@@ -170,7 +176,7 @@ def forecast_absence(
         run_id,
         summary.rows_written,
         summary.subjects,
-        ", ".join(f"{k} {v:.2f}s" for k, v in watch.timings.items()),
+        timings_text(watch.timings),
     )
     return summary
 

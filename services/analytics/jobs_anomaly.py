@@ -37,7 +37,13 @@ from domain.events import Change, Topic
 from services.analytics.anomaly_detector import DetectorSettings, _Model
 from services.analytics.anomaly_features import rolling_features
 from services.analytics.cache import invalidate
-from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.analytics.jobs_common import (
+    JobSummary,
+    Stopwatch,
+    lock_job,
+    new_run_id,
+    timings_text,
+)
 from services.persistence.engine import read_connection
 from services.persistence.tables.plant import machine_metrics
 from services.persistence.tables.system import anomaly_predictions
@@ -288,6 +294,6 @@ def detect_machine_anomalies(
         summary.rows_written,
         summary.subjects,
         summary.details["anomalies"],
-        ", ".join(f"{k} {v:.2f}s" for k, v in watch.timings.items()),
+        timings_text(watch.timings),
     )
     return summary

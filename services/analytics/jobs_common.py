@@ -49,6 +49,11 @@ class JobSummary:
         }
 
 
+def timings_text(timings: dict[str, float], digits: int = 2) -> str:
+    """``"read 0.12s, fit 1.80s"``: the seconds per phase, for logs and the CLI."""
+    return ", ".join(f"{k} {v:.{digits}f}s" for k, v in timings.items())
+
+
 def new_run_id() -> str:
     return uuid.uuid4().hex[:16]
 

@@ -28,7 +28,13 @@ from services.analytics.cache import invalidate
 from services.analytics.dtos import ForecastDto, SeriesDto
 from services.analytics.features import FeatureSpec
 from services.analytics.forecaster import GbmSettings, baseline_forecast
-from services.analytics.jobs_common import JobSummary, Stopwatch, lock_job, new_run_id
+from services.analytics.jobs_common import (
+    JobSummary,
+    Stopwatch,
+    lock_job,
+    new_run_id,
+    timings_text,
+)
 from services.persistence.engine import read_connection
 from services.persistence.tables.system import demand_forecasts, demand_history
 
@@ -200,6 +206,6 @@ def forecast_demand(
         run_id,
         summary.rows_written,
         summary.subjects,
-        ", ".join(f"{k} {v:.2f}s" for k, v in watch.timings.items()),
+        timings_text(watch.timings),
     )
     return summary
