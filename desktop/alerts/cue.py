@@ -7,7 +7,7 @@ either way, so tests see that one was given.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QObject, QSettings
 from PySide6.QtWidgets import QApplication
 
 SOUND_KEY = "alerts/sound"
@@ -22,9 +22,6 @@ def setting_on(settings: QSettings, key: str, default: bool = True) -> bool:
 
 
 class AlertCue(QObject):
-    cued = Signal(object)  # list[int]: the alert ids the cue was for
-    sound_changed = Signal(bool)
-
     def __init__(self, settings: QSettings, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._settings = settings
@@ -36,10 +33,7 @@ class AlertCue(QObject):
         return setting_on(self._settings, SOUND_KEY)
 
     def set_sound(self, on: bool) -> None:
-        if on == self.sound:
-            return
         self._settings.setValue(SOUND_KEY, on)
-        self.sound_changed.emit(on)
 
     def fire(self, alert_ids: list[int]) -> None:
         if not alert_ids:
@@ -51,4 +45,3 @@ class AlertCue(QObject):
                 QApplication.beep()
             except Exception:  # noqa: BLE001 - a cue must never break the inbox
                 pass
-        self.cued.emit(list(alert_ids))
