@@ -110,6 +110,19 @@ def _show_bar(chart: GanttChart, operation_id: str) -> QPointF:
     return QPointF(rect.left() + min(8.0, rect.width() / 2), rect.center().y())
 
 
+def _refused_drag(widget: PlanningWidget, start: QPointF, end: QPointF) -> str:
+    """Drag a bar from ``start`` to ``end``; the drag must end refused and the status line say
+    "Not moved". The last drag feedback's text."""
+    chart = widget.chart
+    feedback: list[tuple[str, bool]] = []
+    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
+    _drag(chart, start, end)
+    assert feedback
+    assert feedback[-1][1] is False
+    assert "Not moved" in widget.status.text()
+    return feedback[-1][0]
+
+
 def _stored(app: Any, scenario_id: str) -> dict[str, Any]:
     service = ScenarioService(app)
     return {e.operation_id: e for e in service.entries(app.actor(), scenario_id)}
@@ -227,13 +240,7 @@ def test_drag_to_an_invalid_place_is_refused_with_the_rule(
         chart.y0 = max(0.0, chart.data.rows[row].top - 100.0)
         start = QPointF(start.x(), chart.y_of_row(chart.data.bars[e.operation_id].row) + 10)
         target_y = chart.y_of_row(row) + chart.data.rows[row].height / 2
-    feedback: list[tuple[str, bool]] = []
-    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
-    _drag(chart, start, QPointF(start.x(), target_y))
-    assert feedback
-    assert feedback[-1][1] is False
-    assert "cannot run on" in feedback[-1][0]
-    assert "Not moved" in widget.status.text()
+    assert "cannot run on" in _refused_drag(widget, start, QPointF(start.x(), target_y))
     assert "cannot run on" in widget.status.text()
     assert store.undo_stack.count() == 0
     assert _stored(planner_app, sid)[e.operation_id].work_centre_id == e.work_centre_id
@@ -488,13 +495,7 @@ def test_the_plan_has_people_and_a_drag_where_no_qualified_operator_is_on_shift_
     rect = chart.bar_rect(e.operation_id)
     assert rect is not None
     start = QPointF(rect.left() + min(2.0, rect.width() / 2), rect.center().y())
-    feedback: list[tuple[str, bool]] = []
-    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
-    _drag(chart, start, start + QPointF(delta / chart.mpp, 0))
-    assert feedback
-    assert feedback[-1][1] is False
-    assert "is not on shift" in feedback[-1][0]
-    assert "Not moved" in widget.status.text()
+    assert "is not on shift" in _refused_drag(widget, start, start + QPointF(delta / chart.mpp, 0))
     assert "is not on shift" in widget.status.text()
     assert store.undo_stack.count() == 0
     assert _stored(planner_app, sid)[e.operation_id].start == e.start
@@ -520,13 +521,8 @@ def test_the_frozen_horizon_is_shaded_and_a_drag_out_of_it_is_refused(
     assert shade.left() <= chart.x_of(chart.data.minutes(inside.start)) < shade.right()
     assert shade.right() == pytest.approx(chart.x_of(chart.data.minutes(until)))
     # dragged to four hours later, past the window's end: refused
-    feedback: list[tuple[str, bool]] = []
-    chart.drag_feedback.connect(lambda text, ok: feedback.append((text, ok)))
-    _drag(chart, start, start + QPointF(240 + 60, 0))
-    assert feedback
-    assert feedback[-1][1] is False
-    assert feedback[-1][0].startswith(f"inside the frozen horizon (until {until:%H:%M}): ")
-    assert "Not moved" in widget.status.text()
+    text = _refused_drag(widget, start, start + QPointF(240 + 60, 0))
+    assert text.startswith(f"inside the frozen horizon (until {until:%H:%M}): ")
     assert "frozen horizon" in widget.status.text()
     # a later bar dragged into the window is refused the same way (no snap out of it)
     later = max(view.entries, key=lambda e: e.start)
