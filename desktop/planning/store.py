@@ -246,6 +246,18 @@ class PlanStore(QObject):
     def _failed(self, error: BaseException) -> None:
         self.message.emit(describe(error), True)
 
+    def _failing(
+        self, failed: Callable[[BaseException], None] | None
+    ) -> Callable[[BaseException], None]:
+        """A failure handler: says what went wrong, then calls ``failed`` (if any)."""
+
+        def bad(error: BaseException) -> None:
+            self._failed(error)
+            if failed is not None:
+                failed(error)
+
+        return bad
+
     def _on_hub_changed(self, events: list[ChangeEvent]) -> None:
         if touches(events, *RELOAD_TOPICS):
             self.reload()
@@ -496,12 +508,7 @@ class PlanStore(QObject):
             if done is not None:
                 done(result)
 
-        def bad(error: BaseException) -> None:
-            self.message.emit(describe(error), True)
-            if failed is not None:
-                failed(error)
-
-        job.on_success(ok).on_failure(bad)
+        job.on_success(ok).on_failure(self._failing(failed))
 
     def set_pinned(
         self,
@@ -531,12 +538,7 @@ class PlanStore(QObject):
             if undoable:
                 self.undo_stack.push(PinCommand(self, operation_id, pinned))
 
-        def bad(error: BaseException) -> None:
-            self.message.emit(describe(error), True)
-            if failed is not None:
-                failed(error)
-
-        job.on_success(ok).on_failure(bad)
+        job.on_success(ok).on_failure(self._failing(failed))
 
     def _replace(self, entry: ScheduleEntry) -> None:
         self.data.replace_entry(entry)
