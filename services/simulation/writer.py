@@ -207,11 +207,7 @@ def _log(
 def _save(uow: UnitOfWork, wo: WorkOrder, before: dict[str, Any], action: str) -> None:
     wo.updated_by, wo.updated_seat, wo.updated_at = uow.actor.user, uow.actor.seat, uow.now
     uow.repos.work_orders.update(wo)
-    after = {
-        "status": wo.status.value,
-        "quantity_produced": wo.quantity_produced,
-    }
-    uow.audit(action, "work_order", wo.id, before, after, "simulation")
+    uow.audit(action, "work_order", wo.id, before, _snapshot(wo), "simulation")
 
 
 def _snapshot(wo: WorkOrder) -> dict[str, Any]:
