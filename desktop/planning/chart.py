@@ -19,9 +19,9 @@ import math
 import time
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from PySide6.QtCore import QEvent, QLineF, QPoint, QPointF, QRect, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QLineF, QPointF, QRect, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -167,12 +167,6 @@ class GanttChart(QWidget):
         r = self.data.rows[row]
         x0 = self.x_of(start)
         return QRectF(x0, self.y_of_row(row) + 3, max(2.0, (end - start) / self.mpp), r.height - 6)
-
-    def row_y(self, work_centre_id: str) -> float | None:
-        row = self.data.row_of_centre.get(work_centre_id)
-        if row is None:
-            return None
-        return self.y_of_row(row) + self.data.rows[row].height / 2
 
     def hit(self, pos: QPointF) -> BarItem | None:
         if pos.x() < LABEL_W or pos.y() < HEADER_H:
@@ -767,10 +761,3 @@ class GanttChart(QWidget):
             for i in self._visible_rows(self.height())
             if self.data.rows[i].kind == "centre"
         )
-
-    def centre_of(self, operation_id: str) -> QPoint | None:
-        rect = self.bar_rect(operation_id)
-        return None if rect is None else rect.center().toPoint()
-
-    def at_time(self, minutes: float) -> datetime:
-        return self.data.at(minutes)
