@@ -39,6 +39,7 @@ from desktop.planning.chart import LABEL_W, GanttChart  # noqa: E402
 from desktop.planning.store import PlanStore  # noqa: E402
 from domain.auth import SYSTEM_ACTOR  # noqa: E402
 from domain.model.planning import ScheduleEntry  # noqa: E402
+from services.allocation.bench import percentile  # noqa: E402
 from services.scheduling.flat import flatten  # noqa: E402
 from services.scheduling.heuristic import greedy_schedule  # noqa: E402
 from services.scheduling.plant import PlantSpec, generate_plant  # noqa: E402
@@ -94,12 +95,6 @@ def build_view(operations: int) -> tuple[Any, float]:
         for a in greedy.assignments
     ]
     return make_view(plant, entries), time.perf_counter() - started
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    k = max(0, min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1))))
-    return ordered[k]
 
 
 CPU: list[float] = []  # GUI-thread CPU time of the frames of the last frames() call
