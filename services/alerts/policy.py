@@ -35,7 +35,10 @@ def policy_from_setting(value: object) -> AlertPolicy:
     escalate = DEFAULT.escalate_after
     if "escalate_after_minutes" in value:
         raw = value["escalate_after_minutes"]
-        escalate = None if raw is None or float(raw) <= 0 else timedelta(minutes=float(raw))
+        try:
+            escalate = None if raw is None or float(raw) <= 0 else timedelta(minutes=float(raw))
+        except (TypeError, ValueError):
+            pass  # unreadable: the default
     flap = DEFAULT.flap_window
     raw_flap = value.get("flap_window_minutes")
     if isinstance(raw_flap, int | float) and raw_flap >= 0:
