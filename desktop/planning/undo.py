@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 
 class _Command(QUndoCommand):
+    """A step the service already took when pushed: redo re-applies it, undo reverses it; once
+    the service refuses either, the step stays broken and says why."""
+
     def __init__(self, store: PlanStore, text: str) -> None:
         super().__init__(text)
         self.store = store
@@ -28,13 +31,8 @@ class _Command(QUndoCommand):
         self.broken = str(error)
         self.setText(f"{self.text()} (refused)")
 
-
-class MoveCommand(_Command):
-    def __init__(self, store: PlanStore, result: MoveResult) -> None:
-        super().__init__(store, f"Move {result.operation_id}")
-        self.operation_id = result.operation_id
-        self.before = (result.before.start, result.before.work_centre_id)
-        self.after = (result.after.start, result.after.work_centre_id)
+    def _apply(self, forward: bool) -> None:
+        raise NotImplementedError
 
     def redo(self) -> None:
         if self._first:
@@ -43,14 +41,24 @@ class MoveCommand(_Command):
         if self.broken:
             self.store.message.emit(f"cannot redo: {self.broken}", True)
             return
-        start, wc = self.after
-        self.store.move(self.operation_id, start, wc, undoable=False, failed=self._failed)
+        self._apply(True)
 
     def undo(self) -> None:
         if self.broken:
             self.store.message.emit(f"cannot undo: {self.broken}", True)
             return
-        start, wc = self.before
+        self._apply(False)
+
+
+class MoveCommand(_Command):
+    def __init__(self, store: PlanStore, result: MoveResult) -> None:
+        super().__init__(store, f"Move {result.operation_id}")
+        self.operation_id = result.operation_id
+        self.before = (result.before.start, result.before.work_centre_id)
+        self.after = (result.after.start, result.after.work_centre_id)
+
+    def _apply(self, forward: bool) -> None:
+        start, wc = self.after if forward else self.before
         self.store.move(self.operation_id, start, wc, undoable=False, failed=self._failed)
 
 
@@ -60,19 +68,6 @@ class PinCommand(_Command):
         self.operation_id = operation_id
         self.pinned = pinned
 
-    def redo(self) -> None:
-        if self._first:
-            self._first = False
-            return
-        if self.broken:
-            self.store.message.emit(f"cannot redo: {self.broken}", True)
-            return
-        self.store.set_pinned(self.operation_id, self.pinned, undoable=False, failed=self._failed)
-
-    def undo(self) -> None:
-        if self.broken:
-            self.store.message.emit(f"cannot undo: {self.broken}", True)
-            return
-        self.store.set_pinned(
-            self.operation_id, not self.pinned, undoable=False, failed=self._failed
-        )
+    def _apply(self, forward: bool) -> None:
+        pinned = self.pinned if forward else not self.pinned
+        self.store.set_pinned(self.operation_id, pinned, undoable=False, failed=self._failed)
