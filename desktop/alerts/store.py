@@ -161,26 +161,26 @@ class AlertStore(QObject):
 
     # -- writing ---------------------------------------------------------------------------
     def acknowledge(self, alert_ids: Iterable[int], comment: str | None) -> None:
-        self._each(alert_ids, "acknowledge", self.service.acknowledge, comment)
+        self._each(alert_ids, "acknowledge", self.service.acknowledge, comment=comment)
 
     def resolve(self, alert_ids: Iterable[int], comment: str | None = None) -> None:
-        self._each(alert_ids, "resolve", self.service.resolve, comment)
+        self._each(alert_ids, "resolve", self.service.resolve, comment=comment)
 
     def snooze(self, alert_ids: Iterable[int], until: datetime) -> None:
-        for alert in self._targets(alert_ids, "snooze"):
-            self._send(
-                alert, "snooze", self.service.snooze, self.ctx.actor, alert.id, until, alert.version
-            )
+        self._each(alert_ids, "snooze", self.service.snooze, until)
 
     def assign(self, alert_ids: Iterable[int], owner: str | None) -> None:
-        for alert in self._targets(alert_ids, "assign"):
-            self._send(
-                alert, "assign", self.service.assign, self.ctx.actor, alert.id, owner, alert.version
-            )
+        self._each(alert_ids, "assign", self.service.assign, owner)
 
-    def _each(self, alert_ids: Iterable[int], verb: str, fn: Any, comment: str | None) -> None:
+    def _each(
+        self, alert_ids: Iterable[int], verb: str, fn: Any, *args: Any, **kwargs: Any
+    ) -> None:
+        """``fn(actor, alert id, *args, expected_version=..., **kwargs)`` for each alert."""
         for alert in self._targets(alert_ids, verb):
-            self._send(alert, verb, fn, self.ctx.actor, alert.id, alert.version, comment)
+            version = alert.version
+            self._send(
+                alert, verb, fn, self.ctx.actor, alert.id, *args, expected_version=version, **kwargs
+            )
 
     def _targets(self, alert_ids: Iterable[int], verb: str) -> list[Alert]:
         out = []
@@ -197,7 +197,7 @@ class AlertStore(QObject):
             return []
         return out
 
-    def _send(self, alert: Alert, verb: str, fn: Any, *args: Any) -> None:
+    def _send(self, alert: Alert, verb: str, fn: Any, *args: Any, **kwargs: Any) -> None:
         assert alert.id is not None
         alert_id = alert.id
         request_id = uuid.uuid4().hex
@@ -219,5 +219,5 @@ class AlertStore(QObject):
             self.reload()  # show what is stored now (a stale write: somebody changed it)
 
         self.ctx.runner.command(
-            fn, *args, request_id=request_id, name=f"alert {verb}", owner=self
+            fn, *args, request_id=request_id, name=f"alert {verb}", owner=self, **kwargs
         ).on_success(ok).on_failure(bad)
