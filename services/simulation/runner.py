@@ -12,7 +12,6 @@ a minute, then live).
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from domain.auth import Actor, Permission
 from domain.errors import ValidationError
 from domain.events import Change, Topic
 from services.bootstrap import App
+from services.demo.rand import stream
 from services.persistence.tables.plant import machine_metrics
 from services.simulation.faults import ALL_FAULTS, FaultKind, FaultPlan
 from services.simulation.model import PlantState, StepResult
@@ -123,7 +123,7 @@ class Simulation:
         self.state: PlantState = load_state(app.engine, start.astimezone(UTC), settings.seed)
         span = None if settings.duration_s is None else settings.duration_s * settings.speed
         self.plan = FaultPlan.over(settings.faults, span)
-        self.rng = random.Random(f"{settings.seed}:simulation")
+        self.rng = stream(settings.seed, "simulation")
         self.counts = WriteCounts()
 
     def run(

@@ -8,7 +8,6 @@ yesterday to a week ahead that are not over yet.
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -17,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from domain.model.people import ShiftAssignmentStatus
 from domain.model.work import OperationStatus, WorkOrderStatus
 from services.demo.catalogue import MACHINE_TYPES_BY_CODE
+from services.demo.rand import stream
 from services.persistence.repositories import Repositories
 from services.persistence.tables import people, work
 from services.simulation.model import (
@@ -53,7 +53,7 @@ def _read(conn: Connection, at: datetime, seed: int) -> PlantState:
     machines: dict[str, MachineSim] = {}
     machine_of_centre: dict[str, str] = {}
     for m in repos.machines.list(repos.machines.table.c.active.is_(True)):
-        rng = random.Random(f"{seed}:simulation:{m.id}")
+        rng = stream(seed, "simulation", m.id)
         machines[m.id] = MachineSim(
             id=m.id,
             work_centre_id=m.work_centre_id,
