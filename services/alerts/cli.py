@@ -13,10 +13,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from domain.auth import Actor
-from domain.errors import NotFound
 from domain.model.alerts import Alert, AlertSeverity, AlertState, AlertType
 from services.cli.common import CliError, emit, positive_int
-from services.cli.context import open_app
+from services.cli.context import cli_actor, open_app
 
 if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
     from services.bootstrap import App
@@ -101,11 +100,7 @@ def register(
 
 
 def _actor(app: App, args: argparse.Namespace) -> Actor:
-    name = args.user or app.config.user
-    try:
-        return app.actor(name, source="cli")
-    except NotFound:
-        raise CliError(f"there is no active user {name!r} (pass --user)") from None
+    return cli_actor(app, args.user)
 
 
 def _row(a: Alert) -> dict[str, Any]:

@@ -359,13 +359,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _actor(app: App, args: argparse.Namespace) -> Actor:
-    from domain.errors import NotFound
+    from services.cli.context import cli_actor
 
-    name = args.user or app.config.user
-    try:
-        return app.actor(name, source="cli")
-    except NotFound:
-        raise CliError(f"there is no active user {name!r} (pass --user)") from None
+    return cli_actor(app, args.user)
 
 
 def _emit_summary(args: argparse.Namespace, summary: JobSummary, what: str) -> int:

@@ -13,6 +13,7 @@ from services.errors import ServiceError
 
 # the service stack (SQLAlchemy, Alembic) loads when a command runs, not for --help
 if TYPE_CHECKING:
+    from domain.auth import Actor
     from services.bootstrap import App
 
 
@@ -42,3 +43,17 @@ def open_app(
         yield app
     finally:
         app.close()
+
+
+def cli_actor(
+    app: App, name: str | None, *, source: str = "cli", hint: str = " (pass --user)"
+) -> Actor:
+    """The acting user of a command (``name``, else the configured user), or one clear line:
+    "there is no active user 'x'" followed by ``hint``."""
+    from domain.errors import NotFound
+
+    user = name or app.config.user
+    try:
+        return app.actor(user, source=source)
+    except NotFound:
+        raise CliError(f"there is no active user {user!r}{hint}") from None

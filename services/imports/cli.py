@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from domain.auth import Actor
-from domain.errors import NotFound
 from services.cli.common import CliError, emit, existing_file
+from services.cli.context import cli_actor
 
 if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
     from services.bootstrap import App
@@ -51,13 +51,7 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
 
 
 def _actor(app: App, name: str | None) -> Actor:
-    user = name or app.config.user
-    try:
-        return app.actor(user, source="import")
-    except NotFound:
-        raise CliError(
-            f"there is no active user {user!r}: pass --user a planner or admin"
-        ) from None
+    return cli_actor(app, name, source="import", hint=": pass --user a planner or admin")
 
 
 def _import(args: argparse.Namespace) -> int:

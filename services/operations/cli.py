@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from domain.auth import Actor, Role
-from domain.errors import NotFound
 from services.cli.common import CliError, emit, existing_file, positive_int
-from services.cli.context import config_from_args, open_app
+from services.cli.context import cli_actor, config_from_args, open_app
 from services.errors import ServiceError
 
 if TYPE_CHECKING:
@@ -159,13 +158,9 @@ def _size(n: int) -> str:
 
 
 def _actor(app: App, args: argparse.Namespace) -> Actor:
-    name = args.user or app.config.user
-    try:
-        actor = app.actor(name, source="cli")
-    except NotFound:
-        raise CliError(f"there is no active user {name!r}: pass --user an administrator") from None
+    actor = cli_actor(app, args.user, hint=": pass --user an administrator")
     if actor.role is not Role.ADMIN:
-        raise CliError(f"{name} is {actor.role.value}: operating jobs need an administrator")
+        raise CliError(f"{actor.user} is {actor.role.value}: operating jobs need an administrator")
     return actor
 
 

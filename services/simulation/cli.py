@@ -16,8 +16,9 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from domain.auth import Actor, Permission
-from domain.errors import NotFound, ValidationError
+from domain.errors import ValidationError
 from services.cli.common import CliError, emit, positive_float, positive_int
+from services.cli.context import cli_actor
 
 if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
     from services.bootstrap import App
@@ -117,13 +118,9 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
 
 
 def _actor(app: App, name: str | None) -> Actor:
-    user = name or app.config.user
-    try:
-        actor = app.actor(user, source="simulator")
-    except NotFound:
-        raise CliError(f"there is no active user {user!r}: pass --user an administrator") from None
+    actor = cli_actor(app, name, source="simulator", hint=": pass --user an administrator")
     if not actor.can(Permission.OPERATE_SYSTEM):
-        raise CliError(f"{user} is {actor.role.value}: the simulator needs an administrator")
+        raise CliError(f"{actor.user} is {actor.role.value}: the simulator needs an administrator")
     return actor
 
 
