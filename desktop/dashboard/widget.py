@@ -8,6 +8,7 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -41,6 +42,16 @@ from services.dashboard.export import file_names, write_csv
 from services.dashboard.handover import read_handover
 
 log = logging.getLogger(__name__)
+
+
+def save_png(image: QImage, path: str | Path) -> Path:
+    """Write ``image`` as a PNG (the suffix made ``.png``); QImage needs no GUI thread."""
+    target = Path(path)
+    if target.suffix.lower() != ".png":
+        target = target.with_suffix(".png")
+    if not image.save(str(target), "PNG"):
+        raise OSError(f"could not write {target}")
+    return target
 
 
 def print_handover(app: App, actor: Actor, path: str | Path) -> Path:
@@ -240,12 +251,7 @@ class DashboardWidget(QWidget):
     # -- export ------------------------------------------------------------------------------
     def export_png(self, path: str | Path) -> Path:
         """Save what the dashboard shows now as a PNG image (a grab of the widget)."""
-        target = Path(path)
-        if target.suffix.lower() != ".png":
-            target = target.with_suffix(".png")
-        if not self.grab().save(str(target), "PNG"):
-            raise OSError(f"could not write {target}")
-        return target
+        return save_png(self.grab().toImage(), path)
 
     def export_csv(self, path: str | Path) -> None:
         """Write the snapshot's tables as CSV files, off the GUI thread."""
@@ -306,12 +312,12 @@ class DashboardWidget(QWidget):
     def _ask_png(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Export PNG", "dashboard.png", "PNG (*.png)")
         if path:
-            try:
-                written = self.export_png(path)
-            except OSError as exc:
-                self._on_export_failed(exc)
-                return
-            self.status.setText(f"Exported {written.name}")
+            # grabbed here, encoded and written (some hundred KB) in the runner's query pool
+            image = self.grab().toImage()
+            job = self.ctx.runner.query(save_png, image, path, name="dashboard-png", owner=self)
+            job.on_success(
+                lambda written: self.status.setText(f"Exported {written.name}")
+            ).on_failure(self._on_export_failed)
 
     def _ask_handover(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
