@@ -45,11 +45,12 @@ log = logging.getLogger(__name__)
 
 
 def save_png(image: QImage, path: str | Path) -> Path:
-    """Write ``image`` as a PNG (the suffix made ``.png``); QImage needs no GUI thread."""
+    """Write ``image`` as a PNG (the suffix, made ``.png``, picks the format); QImage needs
+    no GUI thread."""
     target = Path(path)
     if target.suffix.lower() != ".png":
         target = target.with_suffix(".png")
-    if not image.save(str(target), "PNG"):
+    if not image.save(str(target)):
         raise OSError(f"could not write {target}")
     return target
 
