@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    Text,
     Time,
     UniqueConstraint,
 )
@@ -104,6 +105,82 @@ shift_assignments = Table(
     UniqueConstraint("operator_id", "day"),
     Index("ix_shift_assignments_day", "day", "operator_id"),
     Index("ix_shift_assignments_status", "status"),
+)
+
+operator_contracts = Table(
+    "operator_contracts",
+    metadata,
+    # One operator's labour contract for rostering; a NULL limit means "the site's default"
+    # (the roster policy setting). Weekly figures are scaled to the roster's range.
+    Column(
+        "operator_id",
+        String(32),
+        ForeignKey("operators.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("max_shifts", Json, nullable=False, default=dict),  # {shift id: most per week}
+    Column("min_weekly_minutes", Integer),
+    Column("max_weekly_minutes", Integer),
+    Column("min_consecutive_shifts", Integer),
+    Column("max_consecutive_shifts", Integer),
+    Column("min_consecutive_days_off", Integer),
+    Column("max_weekends_per_4_weeks", Integer),
+    Column("unavailable_weekdays", Json, nullable=False, default=list),  # 0 = Monday
+    Column("notes", Text),
+    Column("version", Integer, nullable=False, default=1),
+    *audit_columns(),
+    CheckConstraint(
+        "min_weekly_minutes IS NULL OR max_weekly_minutes IS NULL"
+        " OR min_weekly_minutes <= max_weekly_minutes",
+        name="weekly_minutes",
+    ),
+)
+
+shift_requests = Table(
+    "shift_requests",
+    metadata,
+    # An operator's wish for one day: work a shift ("on"), not work it ("off"), or a day that
+    # cannot be worked at all ("unavailable", a hard rule; weight unused). shift_id "" means
+    # any shift of the day.
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column(
+        "operator_id", String(32), ForeignKey("operators.id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("day", Date, nullable=False),
+    Column("shift_id", String(16), nullable=False, default=""),
+    Column("kind", String(12), nullable=False),
+    Column("weight", Integer, nullable=False, default=1),
+    Column("note", Text),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    CheckConstraint("kind IN ('on', 'off', 'unavailable')", name="kind"),
+    CheckConstraint("weight >= 0", name="weight"),
+    UniqueConstraint("operator_id", "day", "kind", "shift_id"),
+    Index("ix_shift_requests_day", "day", "operator_id"),
+)
+
+roster_drafts = Table(
+    "roster_drafts",
+    metadata,
+    # A roster being prepared and not yet published: the cells it would change against the
+    # published roster it was made from (``changes``: [{operator_id, day, before, after}]).
+    Column("id", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("start", Date, nullable=False),
+    Column("days", Integer, nullable=False),
+    Column("changes", Json, nullable=False, default=list),
+    Column("status", String(20), nullable=False, default="draft"),
+    Column("created_by", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("published_by", String(64)),
+    Column("published_at", UtcDateTime()),
+    Column("notes", Text),
+    Column("version", Integer, nullable=False, default=1),
+    *audit_columns(),
+    CheckConstraint("status IN ('draft', 'published', 'discarded')", name="draft_status"),
+    CheckConstraint("days > 0 AND days <= 366", name="draft_days"),
+    Index("ix_roster_drafts_status", "status", "start"),
 )
 
 attendance = Table(
