@@ -3,6 +3,7 @@ reordered, and closing the feed sends what is still queued."""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -54,8 +55,17 @@ def test_published_events_arrive_in_order_and_close_flushes(own_redis: RedisServ
 
 @pytest.mark.redis
 def test_a_redis_that_is_down_does_not_reach_the_caller(own_redis: RedisServer) -> None:
+    other_publishers = _publishers()  # other feeds' threads in this process, if any
     feed = RedisFeed(own_redis.url)
     own_redis.stop()
     feed.publish([_event(1)])  # returns at once; the thread logs the failure
-    feed.close()  # and does not hang on it
-    assert feed._publisher is None
+    publisher = _publishers() - other_publishers
+    assert len(publisher) == 1
+    feed.close()  # and does not hang on it: the thread has ended
+    assert not publisher.pop().is_alive()
+    feed.publish([_event(2)])  # after close: refused, no new thread is started
+    assert _publishers() - other_publishers == set()
+
+
+def _publishers() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "redis-publisher"}

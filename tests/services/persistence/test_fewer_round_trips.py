@@ -108,8 +108,21 @@ def test_read_connections_skip_the_transaction_and_leave_the_pool_transactional(
 
     app = make_app(db_url)
     seed_minimal(app)
+    with app.uow(ADMIN) as uow:
+        uow.audit("test.kept", "machine", "M-SAV100")
+        uow.commit()
+    seen = _count_statements(app.engine)
     with read_connection(app.engine) as conn:
-        assert conn.execute(select(func.count()).select_from(audit_log)).scalar_one() >= 0
+        kept = conn.execute(
+            select(func.count()).select_from(audit_log).where(audit_log.c.action == "test.kept")
+        ).scalar_one()
+        assert kept == 1
+        if app.engine.dialect.name == "postgresql":
+            assert len(seen) == 1  # the SELECT alone (no BEGIN either: checked below)
+        else:  # a deferred transaction: it takes no write lock
+            assert seen[0] == "BEGIN DEFERRED"
+            assert len(seen) == 2
+        assert "audit_log" in seen[-1]
         if app.engine.dialect.name == "postgresql":
             assert conn.connection.driver_connection.autocommit is True
             # after a read no transaction is left open on the server: no BEGIN was sent
