@@ -31,7 +31,7 @@ FLASH_COLOUR = "#7a1f1f"
 
 def is_urgent(alert: Alert) -> bool:
     """High or critical and nobody has taken it on yet."""
-    return alert.state is AlertState.NEW and alert.severity.rank >= AlertSeverity.ERROR.rank
+    return alert.state is AlertState.NEW and alert.severity.is_urgent
 
 
 def subject_of(alert: Alert) -> str:

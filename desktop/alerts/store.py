@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 RULES_MS = 60_000  # the rules run (and ages refresh) once a minute
 RESOLVED_SHOWN = 200
 CUE_KINDS = frozenset({"raised", "escalated", "severity_raised", "woken"})
-CUE_SEVERITIES = frozenset({AlertSeverity.ERROR.value, AlertSeverity.CRITICAL.value})
+CUE_SEVERITIES = frozenset(s.value for s in AlertSeverity if s.is_urgent)
 
 
 def cue_worthy(events: Iterable[ChangeEvent]) -> list[int]:

@@ -20,6 +20,11 @@ class AlertSeverity(enum.StrEnum):
     def rank(self) -> int:
         return ["info", "warning", "error", "critical"].index(self.value)
 
+    @property
+    def is_urgent(self) -> bool:
+        """High (error) or critical: the severities the inbox cues and flashes for."""
+        return self.rank >= AlertSeverity.ERROR.rank
+
     def raised(self) -> AlertSeverity:
         order = list(AlertSeverity)
         return order[min(self.rank + 1, len(order) - 1)]

@@ -52,6 +52,10 @@ def test_severity_ranks_and_raises_up_to_critical() -> None:
     assert Sev.CRITICAL.raised() is Sev.CRITICAL
 
 
+def test_only_error_and_critical_are_urgent() -> None:
+    assert [s for s in Sev if s.is_urgent] == [Sev.ERROR, Sev.CRITICAL]
+
+
 # -- acknowledge ----------------------------------------------------------------------------
 
 
