@@ -369,9 +369,25 @@ def check_weekends(
 
 
 def check_successions(
-    staff_id: str, line: Sequence[str], shifts: Mapping[str, ShiftKind], first_weekday: int = 0
+    staff_id: str,
+    line: Sequence[str],
+    shifts: Mapping[str, ShiftKind],
+    first_weekday: int = 0,
+    previous: str = OFF,
 ) -> list[Violation]:
+    """Forbidden successions (minimum rest) within the line and, when ``previous`` is the shift
+    worked the day before day 0, between that shift and day 0."""
     out: list[Violation] = []
+    before = shifts.get(previous) if previous != OFF else None
+    if line and before is not None and line[0] in before.forbidden_next:
+        out.append(
+            Violation(
+                "roster.forbidden_succession",
+                f"{staff_id}: shift {line[0]} on {day_label(0, first_weekday)} may not follow "
+                f"shift {previous} the day before (not enough rest)",
+                {"staff_id": staff_id, "day": 0, "shift": line[0], "previous": previous},
+            )
+        )
     for d in range(len(line) - 1):
         a, b = line[d], line[d + 1]
         if a == OFF or b == OFF or a not in shifts:
@@ -394,8 +410,10 @@ def check_line(
     contract: Contract,
     shifts: Mapping[str, ShiftKind],
     first_weekday: int = 0,
+    previous: str = OFF,
 ) -> list[Violation]:
-    """Every hard rule on one operator's line, in a stable order."""
+    """Every hard rule on one operator's line, in a stable order. ``previous`` is the shift the
+    operator worked the day before day 0 (``OFF`` if none or unknown): its minimum rest holds."""
     known = check_known_shifts(staff_id, line, shifts, first_weekday)
     if known:
         return known
@@ -406,7 +424,7 @@ def check_line(
         *check_consecutive_shifts(staff_id, line, contract, first_weekday),
         *check_consecutive_days_off(staff_id, line, contract, first_weekday),
         *check_weekends(staff_id, line, contract, first_weekday),
-        *check_successions(staff_id, line, shifts, first_weekday),
+        *check_successions(staff_id, line, shifts, first_weekday, previous),
     ]
 
 
@@ -417,15 +435,17 @@ def violations_introduced(
     contract: Contract,
     shifts: Mapping[str, ShiftKind],
     first_weekday: int = 0,
+    previous: str = OFF,
 ) -> list[Violation]:
     """The violations an edit from ``before`` to ``after`` would add (those already there are
     not blamed on the edit): what the roster grid shows before it applies a change."""
     old = {
-        (v.code, v.message) for v in check_line(staff_id, before, contract, shifts, first_weekday)
+        (v.code, v.message)
+        for v in check_line(staff_id, before, contract, shifts, first_weekday, previous)
     }
     return [
         v
-        for v in check_line(staff_id, after, contract, shifts, first_weekday)
+        for v in check_line(staff_id, after, contract, shifts, first_weekday, previous)
         if (v.code, v.message) not in old
     ]
 

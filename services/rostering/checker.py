@@ -120,7 +120,8 @@ def objective_value(problem: RosterProblemDto, roster: RosterDto) -> int:
 
 
 def check_roster(problem: RosterProblemDto, roster: RosterDto) -> CheckReportDto:
-    """Every hard rule (shape, contracts, successions, locks) and the objective, recomputed."""
+    """Every hard rule (shape, contracts, successions, also from the shift the day before day 0,
+    locks) and the objective, recomputed."""
     shape = _shape(problem, roster)
     if shape:
         return CheckReportDto(tuple(shape), roster_penalty({}, (), ()), objective=0)
@@ -128,7 +129,12 @@ def check_roster(problem: RosterProblemDto, roster: RosterDto) -> CheckReportDto
     violations: list[Violation] = []
     for e in problem.staff:
         violations += check_line(
-            e.id, roster.lines[e.id], e.contract, shifts, problem.first_weekday
+            e.id,
+            roster.lines[e.id],
+            e.contract,
+            shifts,
+            problem.first_weekday,
+            problem.previous_shift(e.id),
         )
     violations += _locks(problem, roster)
     penalty, fairness, changes = objective_parts(problem, roster)

@@ -9,7 +9,8 @@ formulation:
 
 - the sequence rules are clauses over the ``off`` literals (a run that starts on ``d`` goes on
   for the minimum length; every window of ``max + 1`` days holds a day off);
-- forbidden successions are at-most-one cliques over the shifts that share a forbidden set;
+- forbidden successions are at-most-one cliques over the shifts that share a forbidden set
+  (and the successors forbidden by the shift worked the day before day 0 get no variable);
 - redundant bounds on the number of working days follow from the total-minute limits;
 - cover slacks are bounded by what the staff can supply.
 
@@ -156,17 +157,20 @@ def build_model(
 
     for e, staff in enumerate(problem.staff):
         c = staff.contract
+        rested = problem.forbidden_first(staff.id)  # not on day 0: the day before forbids them
         for d in range(horizon):
             locked = locks.get((staff.id, d))
-            if locked not in (None, OFF) and c.unavailable(d):
-                m.add_bool_or([])  # locked to work on a day that cannot be worked
+            if locked not in (None, OFF) and (c.unavailable(d) or (d == 0 and locked in rested)):
+                m.add_bool_or([])  # locked to work on a day that cannot be worked (so)
             if c.unavailable(d) or locked == OFF:
                 fixed[e, d] = OFF
                 continue
             if locked is not None:
                 fixed[e, d] = locked
                 continue
-            options = [s for s in shifts if c.max_shifts.get(s, 1) > 0]
+            options = [
+                s for s in shifts if c.max_shifts.get(s, 1) > 0 and not (d == 0 and s in rested)
+            ]
             if not options:
                 fixed[e, d] = OFF
                 continue
@@ -274,7 +278,8 @@ def _contract_rules(
             OFF if lit else next((s for s, v in table[d].items() if v is True), OFF)
             for d, lit in enumerate(o)
         ]
-        if check_line(staff.id, line, c, shifts, problem.first_weekday):
+        previous = problem.previous_shift(staff.id)
+        if check_line(staff.id, line, c, shifts, problem.first_weekday, previous):
             m.add_bool_or([])
         return
     for s, limit in c.max_shifts.items():

@@ -148,6 +148,7 @@ def sub_problem(
         change_weight=problem.change_weight,
         first_weekday=problem.first_weekday,
         name=f"{problem.name}:{hood.kind}",
+        previous={k: v for k, v in problem.previous.items() if k in ids},
     )
     return SubProblem(sub, tuple(offsets), fixed)
 

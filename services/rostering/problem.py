@@ -73,7 +73,8 @@ class RosterProblemDto:
     """Everything the solver and the checker need. Day 0 is a ``first_weekday`` (0 = Monday).
 
     ``reference`` and ``change_weight`` make a repair: each cell that differs from the reference
-    roster costs ``change_weight``.
+    roster costs ``change_weight``. ``previous`` maps an operator id to the shift they worked the
+    day before day 0 (absent: off): its forbidden successors cannot be worked on day 0.
     """
 
     horizon: int
@@ -87,6 +88,7 @@ class RosterProblemDto:
     change_weight: int = 0
     first_weekday: int = 0
     name: str = ""
+    previous: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         problems = self.problems()
@@ -102,6 +104,15 @@ class RosterProblemDto:
 
     def skills(self) -> dict[str, frozenset[str]]:
         return {e.id: e.skills for e in self.staff}
+
+    def previous_shift(self, staff_id: str) -> str:
+        """The shift ``staff_id`` worked the day before day 0 (``OFF`` if none)."""
+        return self.previous.get(staff_id, OFF)
+
+    def forbidden_first(self, staff_id: str) -> frozenset[str]:
+        """The shifts ``staff_id`` may not work on day 0 (minimum rest after the day before)."""
+        kind = self.shift_map().get(self.previous_shift(staff_id))
+        return frozenset() if kind is None else kind.forbidden_next
 
     def problems(self) -> list[str]:
         """What makes this problem ill-formed (empty when it is well-formed)."""
@@ -126,6 +137,11 @@ class RosterProblemDto:
             for d in sorted(e.contract.days_off | e.contract.excused_days):
                 if not 0 <= d < self.horizon:
                     out.append(f"operator {e.id} has a day off outside the horizon: {d}")
+        for sid, shift in sorted(self.previous.items()):
+            if sid not in known_staff:
+                out.append(f"previous shift of an unknown operator {sid}")
+            elif shift != OFF and shift not in known_shifts:
+                out.append(f"previous shift of {sid}: unknown shift {shift}")
         refs: list[tuple[str, str | None, int, str]] = [
             (f"request of {r.staff_id}", r.staff_id, r.day, r.shift) for r in self.requests
         ]

@@ -112,7 +112,8 @@ def valid_lines(problem: RosterProblemDto, roster: RosterDto | None) -> dict[str
         line = roster.lines.get(e.id)
         if line is None or len(line) != problem.horizon:
             continue
-        if check_line(e.id, line, e.contract, shifts, problem.first_weekday):
+        previous = problem.previous_shift(e.id)
+        if check_line(e.id, line, e.contract, shifts, problem.first_weekday, previous):
             continue
         if all(line[k.day] == k.shift for k in locks.get(e.id, ())):
             out[e.id] = tuple(line)

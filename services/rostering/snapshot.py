@@ -21,11 +21,19 @@ from domain.rules.rostering import (
     Contract,
     CoverRequirement,
     ShiftKind,
+    ShiftRequest,
     check_successions,
     cover_count,
     violations_introduced,
 )
-from services.rostering.problem import LockDto, RosterDto, RosterProblemDto, StaffDto
+from services.rostering.contract_rules import OperatorContractDto, ShiftRequestDto
+from services.rostering.problem import (
+    FairnessDto,
+    LockDto,
+    RosterDto,
+    RosterProblemDto,
+    StaffDto,
+)
 
 _DAY = re.compile(r"\bday (\d+) \(\w{3}\)")
 _DAYS = re.compile(r"\bdays (\d+)-(\d+)")
@@ -89,6 +97,14 @@ class RosterSnapshot:
     lines: Mapping[str, str] = field(default_factory=dict)  # line id -> name
     previous: Mapping[str, str] = field(default_factory=dict)  # operator -> shift the day before
     forecast: Mapping[tuple[str, int], float] = field(default_factory=dict)  # absence probability
+    # operators' own contracts and requests (services.rostering.contract_rules): the solver's
+    # weighted requests, the stored ones per cell (the grid's markers), why a day cannot be
+    # worked (named when an edit is refused), the stored contracts, and the fairness goal
+    requests: tuple[ShiftRequest, ...] = ()
+    wishes: Mapping[tuple[str, int], tuple[ShiftRequestDto, ...]] = field(default_factory=dict)
+    unavailable: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    own_contracts: Mapping[str, OperatorContractDto] = field(default_factory=dict)
+    fairness: FairnessDto | None = None
 
     # -- reading ---------------------------------------------------------------------------
     def date_of(self, day: int) -> date:
@@ -206,7 +222,7 @@ class RosterSnapshot:
         for operator_id in dict.fromkeys(ch.operator_id for ch in todo):
             out += self._rest_after_previous(operator_id, after.line(operator_id)[0])
             out += [
-                replace(v, message=self.dated(v.message))
+                replace(v, message=self.dated(self._why_unavailable(v)))
                 for v in violations_introduced(
                     operator_id,
                     self.line(operator_id),
@@ -230,10 +246,9 @@ class RosterSnapshot:
 
         return _DAY.sub(one, _DAYS.sub(span, message))
 
-    def _rested_start(self, operator_id: str) -> bool:
-        prev = self.previous.get(operator_id, OFF)
-        kinds = self.shift_kinds()
-        return prev in kinds and bool(kinds[prev].forbidden_next)
+    def _why_unavailable(self, v: Violation) -> str:
+        why = self.unavailable.get((str(v.details.get("staff_id")), int(v.details.get("day", -1))))
+        return f"{v.message}: {why}" if v.code == "roster.day_off" and why else v.message
 
     def _rest_after_previous(self, operator_id: str, first: str) -> list[Violation]:
         """The minimum rest between the day before the range and its first day (the domain's
@@ -294,19 +309,18 @@ class RosterSnapshot:
                     continue  # excused: off, whatever it says
                 if c.locked or c.started or d < self.first_open_day:
                     locks.append(LockDto(o.id, d, line[d]))
-                elif d == 0 and self._rested_start(o.id):
-                    # the rules see no day before the range: keep the first day of an operator
-                    # coming off a shift that forbids some successors
-                    locks.append(LockDto(o.id, 0, line[0]))
         kinds = self.shift_kinds()
         return RosterProblemDto(
             horizon=self.days,
             shifts=tuple(kinds.values()),
             staff=staff,
             cover=self.cover,
+            requests=self.requests,
+            fairness=self.fairness,
             locks=tuple(locks),
             reference=reference,
             change_weight=change_weight,
             first_weekday=self.start.weekday(),
             name=f"roster {self.start.isoformat()} +{self.days}d",
+            previous={o: s for o, s in self.previous.items() if s in kinds},
         )

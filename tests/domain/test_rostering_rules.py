@@ -144,6 +144,27 @@ def test_forbidden_successions() -> None:
     ]
 
 
+def test_the_shift_before_day_0_forbids_its_successors_on_day_0() -> None:
+    # a night the day before: no early (nor late) on day 0; a day off or another night is fine
+    got = check_successions("A", line("E.E"), SHIFTS, previous="N")
+    assert [(v.details["day"], v.details["previous"], v.details["shift"]) for v in got] == [
+        (0, "N", "E")
+    ]
+    assert "the day before" in got[0].message
+    assert check_successions("A", line("N.E"), SHIFTS, previous="N") == []
+    assert check_successions("A", line(".EE"), SHIFTS, previous="N") == []
+    assert check_successions("A", line("E.E"), SHIFTS, previous="E") == []
+    assert check_successions("A", line("E.E"), SHIFTS) == []  # off the day before (default)
+    assert codes(check_line("A", line("L.."), Contract(), SHIFTS, previous="N")) == [
+        "roster.forbidden_succession"
+    ]
+    assert check_line("A", line("L.."), Contract(), SHIFTS, previous="L") == []
+    # an edit that keeps the forbidden first day is not blamed for it; one that makes it is
+    assert violations_introduced("A", line("E.."), line("E.E"), Contract(), SHIFTS, 0, "N") == []
+    made = violations_introduced("A", line("..."), line("E.."), Contract(), SHIFTS, 0, "N")
+    assert codes(made) == ["roster.forbidden_succession"]
+
+
 def test_check_line_reports_unknown_shifts_first() -> None:
     assert codes(check_line("A", line("EX"), Contract(), SHIFTS)) == ["roster.unknown_shift"]
 

@@ -66,7 +66,8 @@ def valid_lines(problem: RosterProblemDto, staff: StaffDto) -> list[tuple[str, .
     for line in itertools.product(options, repeat=problem.horizon):
         if any(line[d] != s for d, s in locks.items()):
             continue
-        if not check_line(staff.id, line, staff.contract, shifts, problem.first_weekday):
+        previous = problem.previous_shift(staff.id)
+        if not check_line(staff.id, line, staff.contract, shifts, problem.first_weekday, previous):
             out.append(line)
     return out
 

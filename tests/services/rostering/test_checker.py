@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from domain.errors import ValidationError
 from domain.rules.rostering import Contract, CoverRequirement, ShiftKind, ShiftRequest
 from services.rostering.checker import check_roster, fairness_measures
 from services.rostering.problem import (
@@ -101,3 +104,22 @@ def test_fairness_and_changes_enter_the_objective() -> None:
     report = check_roster(repair, roster)
     assert report.changes == 1  # B day 1
     assert report.objective == 8 + 7
+
+
+def test_the_shift_before_day_0_is_checked() -> None:
+    # N forbids D the next day: A worked a night the day before the horizon
+    roster = lines("D.D.", "DN.D", ids="AB")
+    report = check_roster(problem(previous={"A": "N"}), roster)
+    assert [(v.code, v.details["staff_id"], v.details["day"]) for v in report.violations] == [
+        ("roster.forbidden_succession", "A", 0)
+    ]
+    # the same roster after a day shift, or a night on day 0 after a night, is valid
+    assert check_roster(problem(previous={"A": "D"}), roster).valid
+    assert check_roster(problem(previous={"A": "N"}), lines("N.D.", "DN.D", ids="AB")).valid
+
+
+def test_a_previous_shift_must_name_known_operators_and_shifts() -> None:
+    with pytest.raises(ValidationError, match="unknown operator"):
+        problem(previous={"Z": "N"})
+    with pytest.raises(ValidationError, match="unknown shift"):
+        problem(previous={"A": "X"})

@@ -102,6 +102,36 @@ def test_locks_restrict_the_lines() -> None:
     assert _model_lines(problem) == expected
 
 
+@pytest.mark.parametrize("previous", ["L", "N"])
+def test_the_shift_before_day_0_restricts_day_0(previous: str) -> None:
+    problem = RosterProblemDto(
+        horizon=5,
+        shifts=SHIFTS,
+        staff=(StaffDto("A", CONTRACTS["runs"]),),
+        previous={"A": previous},
+    )
+    expected = set(valid_lines(problem, problem.staff[0]))
+    firsts = {line[0] for line in expected}
+    # L forbids E; N forbids E and L: the others stay possible on day 0
+    assert firsts == ({"", "L", "N"} if previous == "L" else {"", "N"})
+    assert _model_lines(problem) == expected
+
+
+def test_a_lock_on_a_forbidden_first_shift_is_infeasible() -> None:
+    from ortools.sat.python import cp_model
+
+    problem = RosterProblemDto(
+        horizon=4,
+        shifts=SHIFTS,
+        staff=(StaffDto("A", Contract()),),
+        previous={"A": "N"},
+        locks=(LockDto("A", 0, "E"),),
+    )
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    assert solver.solve(build_model(problem).model) == cp_model.INFEASIBLE
+
+
 @functools.cache
 def _tiny_rosters() -> list[RosterDto]:
     return list(all_rosters(tiny_problem()))

@@ -24,7 +24,12 @@ from services.rostering.problem import (
 )
 from services.rostering.solver import solve
 from tests.datasets import shared_data
-from tests.services.rostering.helpers import assert_valid, brute_force_optimum, tiny_problem
+from tests.services.rostering.helpers import (
+    all_rosters,
+    assert_valid,
+    brute_force_optimum,
+    tiny_problem,
+)
 
 
 def _variant(name: str) -> RosterProblemDto:
@@ -41,6 +46,9 @@ def _variant(name: str) -> RosterProblemDto:
             cover=base.cover + extra,
             locks=(LockDto("A", 1, "L"), LockDto("B", 6, "")),
         )
+    if name == "late-the-day-before":
+        # A worked a late shift the day before day 0 (L forbids E), and asks for E on day 0
+        return replace(base, previous={"A": "L"})
     return base
 
 
@@ -51,7 +59,14 @@ def _optimum(name: str) -> int:
 
 @pytest.mark.parametrize(
     ("name", "strategy"),
-    [("base", "lns"), ("base", "cpsat"), ("fair-weekends", "lns"), ("skills-and-locks", "lns")],
+    [
+        ("base", "lns"),
+        ("base", "cpsat"),
+        ("fair-weekends", "lns"),
+        ("skills-and-locks", "lns"),
+        ("late-the-day-before", "lns"),
+        ("late-the-day-before", "cpsat"),
+    ],
 )
 def test_solver_finds_and_proves_the_enumerated_optimum(name: str, strategy: str) -> None:
     problem = _variant(name)
@@ -161,3 +176,17 @@ def test_tiny_staffs_are_solved(count: int) -> None:
     assert result.status is SolveStatus.OPTIMAL
     assert_valid(problem, result.roster)
     assert result.objective == brute_force_optimum(problem)
+
+
+def test_the_day_before_day_0_forbids_an_early_start_but_not_a_late_one() -> None:
+    # by enumeration: every optimal roster of the base problem starts A on the early shift
+    # (A asked for it); after a late shift the day before, every optimal one starts A on late
+    for name, first in (("base", "E"), ("late-the-day-before", "L")):
+        problem, best = _variant(name), _optimum(name)
+        optimal = [r for r in all_rosters(problem) if objective_value(problem, r) == best]
+        assert {r.lines["A"][0] for r in optimal} == {first}
+        result = solve(problem, SolveOptionsDto(time_limit=30, workers=2))
+        assert result.status is SolveStatus.OPTIMAL
+        assert_valid(problem, result.roster)
+        assert result.roster is not None
+        assert result.roster.lines["A"][0] == first

@@ -17,7 +17,7 @@ from services.allocation.facts import load_roster, load_shifts
 from services.persistence.tables import people
 from services.persistence.tables.system import audit_log, change_events
 from services.rostering.checker import check_roster
-from services.rostering.problem import LockDto, SolveOptionsDto
+from services.rostering.problem import SolveOptionsDto
 from services.rostering.proposals import optimise, repair_absence
 from services.rostering.snapshot import CellChange
 from services.rostering.store import RosterService
@@ -260,8 +260,11 @@ def test_the_day_before_the_range_counts_for_the_minimum_rest(service: RosterSer
     with pytest.raises(RuleViolation) as err:
         service.save(LEAD, tuesday, 6, [CellChange("OP-2", tuesday, "L", "E")])
     assert "the day before" in err.value.message
-    # ... and the solver keeps that first day as it is (it sees no day before the range)
-    assert LockDto("OP-2", 0, "L") in snap.problem().locks
+    # ... and the solver gets the day before as a rule (not as a lock on the first day)
+    problem = snap.problem()
+    assert problem.previous["OP-2"] == "L"
+    assert "E" in problem.forbidden_first("OP-2")
+    assert all((k.staff_id, k.day) != ("OP-2", 0) for k in problem.locks)
 
 
 def test_forecast_absences_are_shown_and_repaired_around(service: RosterService) -> None:
