@@ -20,5 +20,8 @@ def describe(error: BaseException) -> str:
         return error.message
     if isinstance(error, DomainError | ServiceError):
         return error.message
+    if isinstance(error, OSError) and error.filename:  # a file not written or read: which, why
+        log.warning("file error", exc_info=error)
+        return f"{error.strerror or 'failed'}: {error.filename}"
     log.error("unexpected error", exc_info=error)
     return f"Unexpected error: {type(error).__name__}: {error} (details are in the log file)"

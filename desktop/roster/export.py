@@ -1,17 +1,20 @@
 """Export the roster shown (the filtered operators and the cover rows) to CSV and to PDF.
 
-Both read the grid's model, so the file holds what the screen shows. The PDF is drawn with
-QPdfWriter (A4 landscape), one page per 40 rows.
+Both read the grid's model, so the file holds what the screen shows: the model is read on the
+GUI thread into plain values, the file is drawn and written from those in a runner query. The
+PDF is drawn with QPdfWriter (A4 landscape), one page per 40 rows.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QMarginsF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QPageLayout, QPageSize, QPainter, QPdfWriter
 
+from desktop.export_file import unwritable
 from desktop.roster.model import LOCKED_ROLE, RosterModel
 
 ROWS_PER_PAGE = 40
@@ -61,69 +64,105 @@ def write_csv(model: RosterModel, path: str | Path) -> Path:
     return save_csv(csv_rows(model), path)
 
 
-def write_pdf(model: RosterModel, path: str | Path, title: str = "Shift roster") -> Path:
-    """Draw the roster shown into a PDF: shift colours, cover rows under and over marked."""
+@dataclass(frozen=True)
+class PdfCell:
+    text: str
+    background: QColor | None
+    foreground: QColor
+
+
+@dataclass(frozen=True)
+class PdfRoster:
+    """What the PDF shows, copied out of the model (on the GUI thread) as plain values."""
+
+    heading: str
+    title: str
+    days: list[str]
+    rows: list[tuple[str, list[PdfCell]]]
+
+
+def pdf_roster(model: RosterModel, title: str = "Shift roster") -> PdfRoster:
+    """Read the roster shown for :func:`save_pdf` (reads the model: on the GUI thread)."""
     snap = model.store.snapshot
     if snap is None:
         raise ValueError("the roster is not loaded yet")
+    rows: list[tuple[str, list[PdfCell]]] = []
+    for r in range(model.rowCount()):
+        cells: list[PdfCell] = []
+        for d in range(snap.days):
+            index = model.index(r, d)
+            brush = index.data(Qt.ItemDataRole.BackgroundRole)
+            fore = index.data(Qt.ItemDataRole.ForegroundRole)
+            text = str(index.data() or "")
+            if index.data(LOCKED_ROLE):
+                text += "*"
+            cells.append(
+                PdfCell(
+                    text,
+                    QColor(brush.color()) if isinstance(brush, QBrush) else None,
+                    QColor(fore.color()) if isinstance(fore, QBrush) else QColor("#000"),
+                )
+            )
+        rows.append((str(model.headerData(r, Qt.Orientation.Vertical)), cells))
+    return PdfRoster(
+        f"{title}: {snap.start:%d %b %Y} + {snap.days} days",
+        title,
+        [f"{snap.date_of(d):%a %d}" for d in range(snap.days)],
+        rows,
+    )
+
+
+def save_pdf(roster: PdfRoster, path: str | Path) -> Path:
+    """Draw a roster read by :func:`pdf_roster` into a PDF at ``path``: shift colours, cover
+    rows under and over marked. No widgets or models: runs off the GUI thread."""
     out = Path(path)
     writer = QPdfWriter(str(out))
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageOrientation(QPageLayout.Orientation.Landscape)
     writer.setPageMargins(QMarginsF(10, 10, 10, 10), QPageLayout.Unit.Millimeter)
     writer.setResolution(150)
-    writer.setTitle(title)
-    painter = QPainter(writer)
+    writer.setTitle(roster.title)
+    painter = QPainter()
+    if not painter.begin(writer):
+        raise unwritable(out)
     try:
         page = QRectF(writer.pageLayout().paintRectPixels(writer.resolution()))
         width, height = page.width(), page.height()
         name_w = width * 0.2
-        col_w = (width - name_w) / max(1, snap.days)
+        col_w = (width - name_w) / max(1, len(roster.days))
         row_h = height / (ROWS_PER_PAGE + 3)
         font = QFont("Sans")
         font.setPixelSize(max(8, int(row_h * 0.45)))
         painter.setFont(font)
-        total = model.rowCount()
-        first = 0
-        while True:
-            painter.drawText(
-                QRectF(0, 0, width, row_h),
-                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                f"{title}: {snap.start:%d %b %Y} + {snap.days} days",
-            )
+        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        black, grey = QColor("#000"), QColor("#808080")
+        for first in range(0, max(1, len(roster.rows)), ROWS_PER_PAGE):
+            if first:
+                writer.newPage()
+            painter.drawText(QRectF(0, 0, width, row_h), left, roster.heading)
             y = row_h
-            for d in range(snap.days):
+            for d, day in enumerate(roster.days):
                 rect = QRectF(name_w + d * col_w, y, col_w, row_h)
                 painter.drawRect(rect)
-                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{snap.date_of(d):%a %d}")
+                painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, day)
             y += row_h
-            for r in range(first, min(total, first + ROWS_PER_PAGE)):
-                label = model.headerData(r, Qt.Orientation.Vertical)
-                painter.drawText(
-                    QRectF(0, y, name_w, row_h),
-                    Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
-                    str(label),
-                )
-                for d in range(snap.days):
-                    index = model.index(r, d)
+            for label, cells in roster.rows[first : first + ROWS_PER_PAGE]:
+                painter.drawText(QRectF(0, y, name_w, row_h), left, label)
+                for d, cell in enumerate(cells):
                     rect = QRectF(name_w + d * col_w, y, col_w, row_h)
-                    brush = index.data(Qt.ItemDataRole.BackgroundRole)
-                    if isinstance(brush, QBrush):
-                        painter.fillRect(rect, brush)
-                    painter.setPen(QColor("#808080"))
+                    if cell.background is not None:
+                        painter.fillRect(rect, cell.background)
+                    painter.setPen(grey)
                     painter.drawRect(rect)
-                    fore = index.data(Qt.ItemDataRole.ForegroundRole)
-                    painter.setPen(fore.color() if isinstance(fore, QBrush) else QColor("#000"))
-                    text = str(index.data() or "")
-                    if index.data(LOCKED_ROLE):
-                        text += "*"
-                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
-                    painter.setPen(QColor("#000"))
+                    painter.setPen(cell.foreground)
+                    painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, cell.text)
+                    painter.setPen(black)
                 y += row_h
-            first += ROWS_PER_PAGE
-            if first >= total:
-                break
-            writer.newPage()
     finally:
         painter.end()
     return out
+
+
+def write_pdf(model: RosterModel, path: str | Path, title: str = "Shift roster") -> Path:
+    """Draw the roster shown into a PDF (both steps here: on the GUI thread)."""
+    return save_pdf(pdf_roster(model, title), path)

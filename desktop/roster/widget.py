@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import DesktopContext
 from desktop.messages import describe
-from desktop.roster.export import csv_rows, save_csv, write_pdf
+from desktop.roster.export import csv_rows, pdf_roster, save_csv, save_pdf
 from desktop.roster.model import RosterModel
 from desktop.roster.proposal_dialog import ProposalDialog
 from desktop.roster.store import DEFAULT_DAYS, Filters, RosterStore
@@ -282,19 +282,17 @@ class RosterWidget(QWidget):
         path, _ = QFileDialog.getSaveFileName(self, "Export roster", "roster.pdf", "PDF (*.pdf)")
         if not path:
             return
-        # drawn from the model, so on the GUI thread: a few pages of vector text (tens of KB)
+        # the model is read here (GUI thread), the PDF drawn and written in the query pool
         try:
-            out = write_pdf(self.model, path)
-        except (OSError, ValueError) as exc:
+            roster = pdf_roster(self.model)
+        except ValueError as exc:
             self._export_failed(exc)
             return
-        self._exported(out)
+        job = self.ctx.runner.query(save_pdf, roster, path, name="roster-pdf", owner=self)
+        job.on_success(self._exported).on_failure(self._export_failed)
 
     def _exported(self, out: Path) -> None:
         self.show_message(f"Exported to {out}")
 
     def _export_failed(self, exc: BaseException) -> None:
-        self.show_message(
-            f"Not exported: {describe(exc) if not isinstance(exc, OSError) else exc}",
-            error=True,
-        )
+        self.show_message(f"Not exported: {describe(exc)}", error=True)
