@@ -34,6 +34,7 @@ from services.operations.site_settings import read_settings, write_setting
 from services.persistence import repositories as R
 from services.persistence.tables import people, plant
 from services.persistence.tables.system import absence_forecasts, audit_log
+from services.persistence.uow import UnitOfWork
 from services.rostering.policy import RosterPolicy, load_policy, save_policy
 from services.rostering.snapshot import (
     CellChange,
@@ -214,34 +215,50 @@ class RosterService:
         if outside:
             raise ValidationError(f"{outside[0].day:%d %b} is outside the roster being saved")
         with self.app.uow(actor, request_id=request_id) as uow:
-            conn = uow.conn
-            if uow.is_postgres:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROSTER_LOCK_KEY})
-            snap = read_snapshot(conn, start, days, uow.now)
-            self._stale_check(conn, snap, changes)
-            if check:
-                refused = snap.refusal(changes)
-            else:
-                cell_level = (snap.cell_refusal(c) for c in changes)
-                refused = [v for v in cell_level if v is not None and v.code in ALWAYS_REFUSED]
-            if refused:
-                raise RuleViolation(refused)
-            self._write(conn, snap, changes)
-            ops = tuple(dict.fromkeys(c.operator_id for c in changes))
-            for op in ops:
-                mine = [c for c in changes if c.operator_id == op]
-                uow.audit(
-                    "roster.save",
-                    "roster",
-                    op,
-                    {c.day.isoformat(): c.before for c in mine},
-                    {c.day.isoformat(): ("absent" if c.absent else c.after) for c in mine},
-                    reason,
-                )
-            day_list = sorted({c.day.isoformat() for c in changes})
-            uow.record(Change(Topic.ROSTER, "saved", ops, {"days": day_list}))
+            ops = self.save_in(uow, start, days, changes, check=check, reason=reason)
             events = uow.commit()
         return RosterSaved(tuple(changes), ops, events[-1].seq if events else None)
+
+    def save_in(
+        self,
+        uow: UnitOfWork,
+        start: date,
+        days: int,
+        changes: Sequence[CellChange],
+        *,
+        check: bool = True,
+        reason: str | None = None,
+    ) -> tuple[str, ...]:
+        """The body of :meth:`save` inside the caller's unit of work (which commits): the lock,
+        the stale check, the rules, the rows, the audit rows and the ``saved`` event. Returns
+        the operators changed. A draft's publish uses it to write in its own transaction."""
+        conn = uow.conn
+        if uow.is_postgres:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ROSTER_LOCK_KEY})
+        snap = read_snapshot(conn, start, days, uow.now)
+        self._stale_check(conn, snap, changes)
+        if check:
+            refused = snap.refusal(changes)
+        else:
+            cell_level = (snap.cell_refusal(c) for c in changes)
+            refused = [v for v in cell_level if v is not None and v.code in ALWAYS_REFUSED]
+        if refused:
+            raise RuleViolation(refused)
+        self._write(conn, snap, changes)
+        ops = tuple(dict.fromkeys(c.operator_id for c in changes))
+        for op in ops:
+            mine = [c for c in changes if c.operator_id == op]
+            uow.audit(
+                "roster.save",
+                "roster",
+                op,
+                {c.day.isoformat(): c.before for c in mine},
+                {c.day.isoformat(): ("absent" if c.absent else c.after) for c in mine},
+                reason,
+            )
+        day_list = sorted({c.day.isoformat() for c in changes})
+        uow.record(Change(Topic.ROSTER, "saved", ops, {"days": day_list}))
+        return ops
 
     def _stale_check(
         self, conn: Connection, snap: RosterSnapshot, changes: Iterable[CellChange]
