@@ -7,6 +7,10 @@ operators the published roster put on it over the four weeks before the range (t
 it needs the active operators shared out over the shifts and a day off. The derived contract:
 at most 6 shifts in a row, at least 2 days off in a row, at most 48 hours a week on average.
 Shift successions that are forbidden (minimum rest) come from the shift types themselves.
+Operators with a contract of their own (``operator_contracts``) keep these as defaults for the
+limits they leave blank. An optional fairness goal (``"fairness": {"measure": "requests" |
+"weekends" | "shifts", "weight": n, "shifts": [...]}``, default off) asks the solver to keep the
+spread of that measure across operators small.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from domain.errors import ValidationError
 from domain.rules.rostering import Contract, CoverRequirement
 from services.operations.site_settings import read_settings, write_setting
 from services.persistence.tables import people
+from services.rostering.problem import FairnessDto, FairnessMeasure
 
 POLICY_KEY = "roster.policy"
 HISTORY_DAYS = 28
@@ -55,6 +60,7 @@ class RosterPolicy:
     min_consecutive_days_off: int = 2
     max_weekly_minutes: int | None = WEEKLY_MINUTES
     max_weekends_per_4_weeks: int | None = None
+    fairness: FairnessDto | None = None  # spread across operators to keep small; None: off
     stored: bool = False
     note: str = ""
 
@@ -111,6 +117,7 @@ class RosterPolicy:
             "min_consecutive_days_off": self.min_consecutive_days_off,
             "max_weekly_minutes": self.max_weekly_minutes,
             "max_weekends_per_4_weeks": self.max_weekends_per_4_weeks,
+            "fairness": _fairness_json(self.fairness),
         }
 
     @classmethod
@@ -129,11 +136,34 @@ class RosterPolicy:
                 min_consecutive_days_off=int(data.get("min_consecutive_days_off", 2)),
                 max_weekly_minutes=data.get("max_weekly_minutes", WEEKLY_MINUTES),
                 max_weekends_per_4_weeks=data.get("max_weekends_per_4_weeks"),
+                fairness=_fairness_from(data.get("fairness")),
                 stored=True,
                 note="cover and contract as stored for the site",
             )
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise ValidationError(f"the stored roster policy is not readable: {exc}") from exc
+
+
+def _fairness_json(goal: FairnessDto | None) -> dict[str, Any] | None:
+    if goal is None:
+        return None
+    return {"measure": goal.measure.value, "weight": goal.weight, "shifts": sorted(goal.shifts)}
+
+
+def _fairness_from(data: Any) -> FairnessDto | None:
+    """The stored fairness goal (``{"measure", "weight", "shifts"}``; absent or null: off)."""
+    if data is None:
+        return None
+    try:
+        measure = FairnessMeasure(str(data.get("measure", FairnessMeasure.REQUESTS.value)))
+    except ValueError:
+        known = ", ".join(m.value for m in FairnessMeasure)
+        measure_name = data.get("measure")
+        raise ValueError(f"fairness measure {measure_name!r} is not one of {known}") from None
+    weight = int(data["weight"])
+    if weight < 0:
+        raise ValueError("the fairness weight cannot be negative")
+    return FairnessDto(weight, measure, frozenset(str(s) for s in data.get("shifts", [])))
 
 
 def derive_policy(

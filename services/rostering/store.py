@@ -35,6 +35,13 @@ from services.persistence import repositories as R
 from services.persistence.tables import people, plant
 from services.persistence.tables.system import absence_forecasts, audit_log
 from services.persistence.uow import UnitOfWork
+from services.rostering.contract_rules import (
+    ShiftRequestDto,
+    to_contract,
+    to_requests,
+    unavailable_reasons,
+)
+from services.rostering.contracts import read_contracts, read_requests
 from services.rostering.policy import RosterPolicy, load_policy, save_policy
 from services.rostering.snapshot import (
     CellChange,
@@ -152,7 +159,27 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         if op_id in known:  # the newest forecast of a day wins
             forecast[(str(op_id), (f_day - start).days)] = float(probability)
     policy = load_policy(conn, start, [s.id for s in shifts], len(rows))
-    contract = policy.contract(days)
+    first_open_day = max(0, min(days, (today - start).days))
+    own = read_contracts(conn, known)
+    wanted = [w for w in read_requests(conn, start, end) if w.operator_id in known]
+    by_operator: dict[str, list[ShiftRequestDto]] = {}
+    wishes: dict[tuple[str, int], tuple[ShiftRequestDto, ...]] = {}
+    for w in wanted:
+        by_operator.setdefault(w.operator_id, []).append(w)
+        key = (w.operator_id, (w.day - start).days)
+        wishes[key] = (*wishes.get(key, ()), w)
+    fixed_work: dict[str, set[int]] = {}  # worked days the solver must keep as they are
+    for (op, d), c in cells.items():
+        if c.shift != OFF and not c.absent and (c.locked or c.started or d < first_open_day):
+            fixed_work.setdefault(op, set()).add(d)
+    contracts = {}
+    unavailable: dict[tuple[str, int], str] = {}
+    for op in known:
+        mine = by_operator.get(op, [])
+        contracts[op] = to_contract(
+            own.get(op), policy, start, days, mine, fixed_work.get(op, set())
+        )
+        unavailable.update(unavailable_reasons(op, own.get(op), mine, start, days))
     line_names = {
         str(r.id): str(r.name) for r in conn.execute(select(plant.lines.c.id, plant.lines.c.name))
     }
@@ -163,12 +190,17 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         shifts=shifts,
         cells=cells,
         cover=policy.cover(days),
-        contracts=dict.fromkeys(known, contract),
+        contracts=contracts,
         cover_note=policy.note,
-        first_open_day=max(0, min(days, (today - start).days)),
+        first_open_day=first_open_day,
         lines=line_names,
         previous=previous,
         forecast=forecast,
+        requests=to_requests(wanted, start, days, known, [s.id for s in shifts]),
+        wishes=wishes,
+        unavailable=unavailable,
+        own_contracts=own,
+        fairness=policy.fairness,
     )
 
 
