@@ -21,7 +21,16 @@ if TYPE_CHECKING:  # loaded when a command runs, not for takt --help
 
 # the kinds of services.imports.specs (kept here so that takt --help does not load SQLAlchemy;
 # tests/services/imports/test_cli.py checks that the two agree)
-KINDS = ("operators", "skills", "machines", "work_orders", "materials", "demand")
+KINDS = (
+    "operators",
+    "skills",
+    "machines",
+    "work_orders",
+    "materials",
+    "demand",
+    "contracts",
+    "shift_requests",
+)
 EXIT_INVALID = 1
 SHOWN_PROBLEMS = 50
 
@@ -30,14 +39,19 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
     p = sub.add_parser(
         "import",
         parents=[parents],
-        help="import operators, skills, machines, work orders, materials or demand from CSV",
+        help=(
+            "import operators, skills, machines, work orders, materials, demand, rostering "
+            "contracts or shift requests from CSV"
+        ),
         description=(
             "Validate a UTF-8, comma-separated CSV file with a header row and import it: all "
             "rows or none. The report names the row (the header is row 1), the column and the "
             "problem of everything invalid. Exit 0 when valid, 1 when rows are invalid, 2 when "
             "the file cannot be read. `takt import KIND --columns` lists a kind's columns. "
             "References name existing rows: line_id, work_centre_id, product_id by id, "
-            "employee_id an operator."
+            "employee_id an operator. contracts: max_shifts as N:3;L:5 (per week), "
+            "unavailable_weekdays as Sat;Sun; a file's contract replaces the operator's. "
+            "shift_requests: kind on, off or unavailable; an empty shift_id is any shift."
         ),
     )
     p.add_argument("kind", metavar="KIND", help=f"one of {', '.join(KINDS)}")

@@ -155,6 +155,11 @@ def validate(
             problems.append(
                 Problem(row.number, column if column in spec.columns else None, exc.message)
             )
+    if spec.check is not None and built:
+        bad = spec.check(conn, built)
+        problems += [Problem(n, c if c in spec.columns else None, text) for n, c, text in bad]
+        rows_bad = {n for n, _c, _t in bad}
+        built = [(n, item) for n, item in built if n not in rows_bad]
     raw = {row.number: row.values for row in table.rows}
     problems.extend(_duplicates(conn, spec, parsed, built, raw))
     problems.sort(key=lambda p: (p.row or 0, spec.columns.index(p.column) if p.column else -1))

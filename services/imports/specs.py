@@ -1,7 +1,8 @@
 """What each kind of import reads: its columns, their types, what must be given, what they name.
 
-Kinds: operators, skills, machines, work_orders, materials, demand. Every row becomes a domain
-object (so the domain's own rules check it too) and is written through the repositories.
+Kinds: operators, skills, machines, work_orders, materials, demand, contracts, shift_requests.
+Every row becomes a domain object (so the domain's own rules check it too) and is written
+through the repositories (contracts and requests through services.rostering.contracts).
 References name existing rows by code: a line or work centre by its id, a product by its id,
 an operator by employee id (or operator id).
 """
@@ -22,6 +23,7 @@ from domain.model.plant import Machine, MachineStatus
 from domain.model.products import Material
 from domain.model.work import Priority, QualityStatus, WorkOrder, WorkOrderStatus
 from services.imports.fields import (
+    BadValue,
     Field,
     boolean,
     choice,
@@ -36,6 +38,22 @@ from services.imports.fields import (
 from services.persistence.mapping import EntityMapper
 from services.persistence.tables import people, plant, system, work
 from services.persistence.uow import UnitOfWork
+from services.rostering.contract_rules import (
+    WEEKDAYS,
+    OperatorContractDto,
+    RequestKind,
+    ShiftRequestDto,
+    contract_problems,
+    request_problems,
+    validate_contract,
+    validate_request,
+)
+from services.rostering.contracts import (
+    insert_requests,
+    read_contracts,
+    shift_ids,
+    write_contract,
+)
 
 Values = dict[str, Any]
 Key = tuple[Any, ...]
@@ -55,6 +73,9 @@ class ImportSpec:
     key: Callable[[Any], Key] | None = None
     key_columns: tuple[str, ...] = ()
     existing: Callable[[Connection, list[Key]], set[Key]] | None = None
+    # checks of built rows against the database beyond references (shift ids named inside a
+    # value): (row number, item) -> (row number, column, problem)
+    check: Callable[[Connection, list[tuple[int, Any]]], list[tuple[int, str, str]]] | None = None
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -380,10 +401,173 @@ DEMAND = ImportSpec(
     existing=_existing_demand,
 )
 
+# -- rostering contracts and shift requests ------------------------------------------------------
+
+
+def shift_limits(v: str) -> dict[str, int]:
+    """Most shifts of a type per week: ``N:3;L:5`` (shift id, colon, whole number)."""
+    out: dict[str, int] = {}
+    for part in codes(v):
+        shift, sep, n = part.partition(":")
+        shift = shift.strip()
+        if not sep or not shift:
+            raise BadValue(f"{part!r} is not shift:count (e.g. N:3;L:5)")
+        if shift in out:
+            raise BadValue(f"shift {shift} is given twice")
+        out[shift] = integer(0, 7)(n.strip())
+    return out
+
+
+_WEEKDAY_NAMES = {name.lower()[:3]: i for i, name in enumerate(WEEKDAYS)}
+
+
+def weekdays(v: str) -> frozenset[int]:
+    """Weekdays by name (``Sat;Sun``, ``saturday``) or number (0 = Monday to 6)."""
+    out: set[int] = set()
+    for part in codes(v):
+        low = part.strip().lower()
+        if low.isdigit() and 0 <= int(low) <= 6:
+            out.add(int(low))
+        elif low[:3] in _WEEKDAY_NAMES and WEEKDAYS[_WEEKDAY_NAMES[low[:3]]].lower().startswith(
+            low
+        ):
+            out.add(_WEEKDAY_NAMES[low[:3]])
+        else:
+            raise BadValue(f"{part!r} is not a weekday (Mon to Sun, or 0 = Monday to 6)")
+    return frozenset(out)
+
+
+def _contract(v: Values) -> OperatorContractDto:
+    contract = OperatorContractDto(
+        operator_id=v["employee_id"],
+        max_shifts=v.get("max_shifts") or {},
+        min_weekly_minutes=v.get("min_weekly_minutes"),
+        max_weekly_minutes=v.get("max_weekly_minutes"),
+        min_consecutive_shifts=v.get("min_consecutive_shifts"),
+        max_consecutive_shifts=v.get("max_consecutive_shifts"),
+        min_consecutive_days_off=v.get("min_consecutive_days_off"),
+        max_weekends_per_4_weeks=v.get("max_weekends_per_4_weeks"),
+        unavailable_weekdays=v.get("unavailable_weekdays") or frozenset(),
+        notes=v.get("notes") or "",
+    )
+    validate_contract(contract)
+    return contract
+
+
+def _check_contracts(conn: Connection, built: list[tuple[int, Any]]) -> list[tuple[int, str, str]]:
+    known = shift_ids(conn)
+    return [(n, f, text) for n, c in built for f, text in contract_problems(c, known)]
+
+
+def _write_contracts(uow: UnitOfWork, items: list[Any]) -> list[str]:
+    """Each operator's contract is replaced by the file's (a new version of it)."""
+    stored = read_contracts(uow.conn, [c.operator_id for c in items])
+    for c in items:
+        old = stored.get(c.operator_id)
+        write_contract(uow, c, old.version if old else 0)
+    return sorted({c.operator_id for c in items})
+
+
+CONTRACTS = ImportSpec(
+    "contracts",
+    "contracts",
+    (
+        Field("employee_id", text(32), required=True, ref="operator"),
+        Field("max_shifts", shift_limits),
+        Field("min_weekly_minutes", integer(0)),
+        Field("max_weekly_minutes", integer(0)),
+        Field("min_consecutive_shifts", integer(1)),
+        Field("max_consecutive_shifts", integer(1)),
+        Field("min_consecutive_days_off", integer(1)),
+        Field("max_weekends_per_4_weeks", integer(0, 4)),
+        Field("unavailable_weekdays", weekdays),
+        Field("notes", text(2000)),
+    ),
+    people.operator_contracts,
+    Topic.ROSTER,
+    _contract,
+    _write_contracts,
+    key=lambda c: (c.operator_id,),
+    key_columns=("employee_id",),
+    check=_check_contracts,
+)
+
+
+def _request(v: Values) -> ShiftRequestDto:
+    request = ShiftRequestDto(
+        operator_id=v["employee_id"],
+        day=v["day"],
+        kind=v["kind"],
+        shift_id=v.get("shift_id") or "",
+        weight=v.get("weight", 1),
+        note=v.get("note") or "",
+    )
+    validate_request(request)
+    return request
+
+
+def _check_requests(conn: Connection, built: list[tuple[int, Any]]) -> list[tuple[int, str, str]]:
+    known = shift_ids(conn)
+    return [(n, f, text) for n, r in built for f, text in request_problems(r, known)]
+
+
+def _add_requests(uow: UnitOfWork, items: list[Any]) -> list[str]:
+    insert_requests(uow, items)
+    return sorted({r.operator_id for r in items})
+
+
+def _existing_requests(conn: Connection, keys: list[Key]) -> set[Key]:
+    t = people.shift_requests
+    operators = sorted({k[0] for k in keys})
+    found = conn.execute(
+        select(t.c.operator_id, t.c.day, t.c.kind, t.c.shift_id).where(
+            t.c.operator_id.in_(operators)
+        )
+    )
+    return {(r.operator_id, r.day, RequestKind(r.kind), r.shift_id) for r in found} & set(keys)
+
+
+SHIFT_REQUESTS = ImportSpec(
+    "shift_requests",
+    "shift requests",
+    (
+        Field("employee_id", text(32), required=True, ref="operator"),
+        Field("day", day, required=True),
+        Field("kind", choice(RequestKind), required=True),
+        Field("shift_id", text(16)),
+        Field("weight", integer(0, 1000)),
+        Field("note", text(2000)),
+    ),
+    people.shift_requests,
+    Topic.ROSTER,
+    _request,
+    _add_requests,
+    key=lambda r: (r.operator_id, r.day, r.kind, r.shift_id),
+    key_columns=("employee_id", "day", "kind", "shift_id"),
+    existing=_existing_requests,
+    check=_check_requests,
+)
+
 SPECS: dict[str, ImportSpec] = {
-    s.kind: s for s in (OPERATORS, SKILLS, MACHINES, WORK_ORDERS, MATERIALS, DEMAND)
+    s.kind: s
+    for s in (
+        OPERATORS,
+        SKILLS,
+        MACHINES,
+        WORK_ORDERS,
+        MATERIALS,
+        DEMAND,
+        CONTRACTS,
+        SHIFT_REQUESTS,
+    )
 }
-ALIASES = {"work-orders": "work_orders", "workorders": "work_orders", "demand_history": "demand"}
+ALIASES = {
+    "work-orders": "work_orders",
+    "workorders": "work_orders",
+    "demand_history": "demand",
+    "shift-requests": "shift_requests",
+    "requests": "shift_requests",
+}
 
 
 def spec_for(kind: str) -> ImportSpec | None:
