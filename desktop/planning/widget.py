@@ -7,7 +7,6 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -27,7 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import DesktopContext
+from desktop.messages import describe
 from desktop.planning.chart import ColourMode, GanttChart
+from desktop.planning.export import record_chart, save_pdf, save_png
 from desktop.planning.store import PlanStore
 from domain.auth import Permission
 from domain.model.planning import ScenarioStatus
@@ -331,33 +332,21 @@ class PlanningWidget(QWidget):
             self.export(kind, Path(path))
 
     def export(self, kind: str, path: Path) -> None:
+        """Write the chart (png, pdf) or the plan (csv) to ``path`` off the GUI thread; the
+        status line says when it is written or why not."""
         if kind == "csv":
             self.store.export_csv(path)
             return
-        ok = self.chart.grab().save(str(path), "PNG") if kind == "png" else self._write_pdf(path)
-        if ok:
-            self._show_message(f"Wrote {path}", False)
-        else:
-            self._show_message(f"Could not write {path}", True)
-
-    def _write_pdf(self, path: Path) -> bool:
-        writer = QPdfWriter(str(path))
-        writer.setPageSize(QPageSize(QPageSize.PageSizeId.A3))
-        writer.setPageOrientation(QPageLayout.Orientation.Landscape)
-        writer.setResolution(150)
-        writer.setTitle("Production plan")
-        painter = QPainter()
-        if not painter.begin(writer):
-            return False
-        try:
-            page = writer.pageLayout().paintRectPixels(writer.resolution())
-            w, h = self.chart.width(), self.chart.height()
-            scale = min(page.width() / max(w, 1), page.height() / max(h, 1))
-            painter.scale(scale, scale)
-            self.chart.paint_chart(painter, w, h)
-        finally:
-            painter.end()
-        return path.exists() and path.stat().st_size > 0
+        if kind == "png":  # grabbed here, encoded and written in the query pool
+            job = self.ctx.runner.query(
+                save_png, self.chart.grab().toImage(), path, name="gantt-png", owner=self
+            )
+        else:  # painted (recorded) here, drawn into the PDF and written in the query pool
+            job = self.ctx.runner.query(
+                save_pdf, record_chart(self.chart), path, name="gantt-pdf", owner=self
+            )
+        job.on_success(lambda written: self._show_message(f"Wrote {written}", False))
+        job.on_failure(lambda exc: self._show_message(f"Not written: {describe(exc)}", True))
 
 
 def repair_summary(result: RepairResult, limit: int = 25) -> str:

@@ -322,15 +322,29 @@ def test_release_marks_the_scenario(widget: PlanningWidget, qtbot: Any) -> None:
 
 def test_exports_write_png_pdf_and_csv(widget: PlanningWidget, tmp_path: Path, qtbot: Any) -> None:
     png, pdf, csv = tmp_path / "plan.png", tmp_path / "plan.pdf", tmp_path / "plan.csv"
-    widget.export("png", png)
+    widget.export("png", png)  # written in runner queries: they arrive later
+    qtbot.waitUntil(lambda: widget.status.text() == f"Wrote {png}", timeout=LOAD_MS)
     widget.export("pdf", pdf)
+    qtbot.waitUntil(lambda: widget.status.text() == f"Wrote {pdf}", timeout=LOAD_MS)
     widget.export("csv", csv)
     assert png.read_bytes().startswith(b"\x89PNG")
     assert pdf.read_bytes().startswith(b"%PDF")
+    assert pdf.stat().st_size > 5000  # the chart's bars and labels, not an empty page
     qtbot.waitUntil(csv.exists, timeout=LOAD_MS)
     qtbot.waitUntil(lambda: "Wrote" in widget.status.text() and "csv" in widget.status.text())
     assert widget.store.view is not None
     assert len(csv.read_text().splitlines()) == 1 + len(widget.store.view.entries)
+
+
+@pytest.mark.parametrize("kind", ["png", "pdf"])
+def test_an_unwritable_export_path_is_said_in_words(
+    widget: PlanningWidget, tmp_path: Path, qtbot: Any, kind: str
+) -> None:
+    target = tmp_path / "no such folder" / f"plan.{kind}"
+    widget.export(kind, target)
+    qtbot.waitUntil(lambda: "Not written" in widget.status.text(), timeout=LOAD_MS)
+    assert widget.status.text() == f"Not written: No such file or directory: {target}"
+    assert not target.exists()
 
 
 def test_a_move_on_another_seat_refreshes_the_chart(
