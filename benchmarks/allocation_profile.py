@@ -130,10 +130,18 @@ def run(
     redis_url: str | None = None,
     subscribe: bool = False,
     profile_delta: bool = False,
+    read_deltas: bool = False,
+    check_board: bool = True,
 ) -> dict[str, Any]:
     from domain.auth import Actor, Role
     from domain.errors import DomainError
-    from services.allocation.bench import SeatPlan, _choose, _operators_for_bench
+    from services.allocation.bench import (
+        SeatPlan,
+        _choose,
+        _operators_for_bench,
+        board_mismatches,
+    )
+    from services.allocation.board_events import apply_events
     from services.allocation.board_queries import BoardReader, card_ids
     from services.allocation.board_state import BoardState
     from services.allocation.service import AllocationService
@@ -162,12 +170,15 @@ def run(
         statements: list[int] = []
         round_trips: list[int] = []
         delta_ms: list[float] = []
+        delta_cpu: list[float] = []
         delta_statements: list[int] = []
         refused: Counter[str] = Counter()
         profiler = cProfile.Profile() if profile else None
         delta_profiler = cProfile.Profile() if profile_delta else None
         attempts = 0
         delta_kinds: Counter[str] = Counter()
+        reads = 0
+        mismatches: list[str] = []
         sub = app.subscribe(lambda events: None, poll_interval=1.0) if subscribe else None
         for i in range(calls + 5):  # the first five warm caches and prepared plans
             if pace:
@@ -205,26 +216,40 @@ def run(
             events = events_after(app.engine, last)
             if events:
                 last = events[-1].seq
-                ids = state.expand(card_ids(events))
-                known = BoardState(
-                    operators=dict(state.operators), work_orders=dict(state.work_orders)
-                )
+                # what a seat does with the call's change event: apply what it carries, read
+                # the rest (or, with --read-deltas, read every card it names, as before)
                 s0, p0, t0 = counters.snapshot()
+                c0 = time.process_time()
                 started = time.perf_counter()
                 if delta_profiler is not None and i >= 5:
                     delta_profiler.enable()
                 call_kinds, counters.kinds = counters.kinds, delta_kinds
                 counters.record_kinds = i >= 5
-                delta = reader.delta(datetime.now(UTC), ids, known)
+                now = datetime.now(UTC)
+                if read_deltas:
+                    rest = card_ids(events)
+                else:
+                    _changed, rest = apply_events(state, events, now)
+                ids = state.expand(rest)
+                if ids:
+                    known = BoardState(
+                        operators=dict(state.operators), work_orders=dict(state.work_orders)
+                    )
+                    state.apply(reader.delta(now, ids, known))
+                    reads += i >= 5
                 counters.record_kinds = False
                 counters.kinds = call_kinds
                 if delta_profiler is not None:
                     delta_profiler.disable()
                 if i >= 5:
                     delta_ms.append((time.perf_counter() - started) * 1000)
+                    delta_cpu.append((time.process_time() - c0) * 1000)
                     s1, p1, t1 = counters.snapshot()
                     delta_statements.append((s1 - s0) + (p1 - p0) + (t1 - t0))
-                state.apply(delta)
+        if check_board:
+            fresh = BoardState()
+            fresh.load(reader.snapshot(state.at or datetime.now(UTC)))
+            mismatches = board_mismatches(state, fresh)
         if sub is not None:
             sub.stop()
         kinds = counters.kinds
@@ -238,9 +263,16 @@ def run(
             "statements_per_call": round(statistics.mean(statements), 2) if statements else None,
             "round_trips_per_call": round(statistics.mean(round_trips), 2) if round_trips else None,
             "delta_ms": _stats(delta_ms),
+            "delta_cpu_ms": _stats(delta_cpu),
+            "delta_cpu_ms_mean": round(statistics.mean(delta_cpu), 3) if delta_cpu else None,
+            "call_cpu_ms_mean": round(statistics.mean(cpu), 3) if cpu else None,
             "delta_round_trips": round(statistics.mean(delta_statements), 2)
             if delta_statements
             else None,
+            "event_passes_with_a_read": reads,
+            "read_deltas": read_deltas,
+            "board_mismatches_at_end": len(mismatches),
+            "board_mismatch_examples": mismatches[:5],
             "statements_by_kind_per_call": {
                 k: round(v / n, 2) for k, v in kinds.most_common(20) if v > 0
             },
@@ -300,6 +332,11 @@ def main() -> int:
     ap.add_argument("--pace", type=float, default=0.0, help="seconds of idle before each call")
     ap.add_argument("--redis", action="store_true", help="the Redis feed (a throwaway server)")
     ap.add_argument("--subscribe", action="store_true", help="a change subscriber runs too")
+    ap.add_argument(
+        "--read-deltas",
+        action="store_true",
+        help="read every card an event names (the code before the events carried their state)",
+    )
     ap.add_argument("--note", default="", help="a line added above the table (what changed)")
     args = ap.parse_args()
     load_before = " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -330,6 +367,7 @@ def main() -> int:
             redis_url=redis.url if redis is not None else None,
             subscribe=args.subscribe,
             profile_delta=args.profile_delta,
+            read_deltas=args.read_deltas,
         )
     finally:
         if pg is not None:

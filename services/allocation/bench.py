@@ -31,7 +31,7 @@ import statistics
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,8 +43,10 @@ from domain.errors import ConcurrentEdit, DomainError, NotFound, RuleViolation, 
 from domain.events import ChangeEvent
 from domain.rules.allocation import Verdict
 from domain.rules.overlap import Booking, double_bookings
+from services.allocation.board_events import apply_events
 from services.allocation.board_queries import BoardReader, board_snapshot, card_ids
 from services.allocation.board_state import POOL, BoardState, Plan
+from services.allocation.cards import OperatorCard, WorkOrderCard
 from services.allocation.facts import load_bookings
 from services.allocation.replay import replay_check
 from services.allocation.service import AllocationService
@@ -77,6 +79,7 @@ class SeatPlan:
     interval: float  # seconds between two operations of this seat
     duration: float
     seed: int
+    apply_events: bool = True  # False: every burst is read again (the code before 2026-12-06)
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -118,6 +121,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
     pending: list[ChangeEvent] = []
     wake = threading.Event()
     stopping = threading.Event()
+    finished_acting = threading.Event()
 
     def on_events(events: list[ChangeEvent]) -> None:
         """The feed's thread only queues: the board thread reads bursts together."""
@@ -125,9 +129,12 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
             pending.extend(events)
         wake.set()
 
+    board = {"cpu_s": 0.0, "events": 0, "bursts": 0, "reads": 0}
+
     def board_loop() -> None:
-        """Like the desktop's change hub (which debounces 60 ms), one read per burst: events
-        that arrive within ``COALESCE_S`` of the first are read together."""
+        """Like the desktop's change hub (which debounces 60 ms), one pass per burst: events
+        that arrive within ``COALESCE_S`` of the first are handled together; what their
+        payloads carry is applied as it is, the rest is read in one delta."""
         while not stopping.is_set():
             if not wake.wait(0.2):
                 continue
@@ -138,12 +145,20 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
                 pending.clear()
             if not events:
                 continue
+            c0 = time.thread_time()
+            now = datetime.now(UTC)
             with lock:
-                ids = state.expand(card_ids(events))
-                known = BoardState(
-                    operators=dict(state.operators), work_orders=dict(state.work_orders)
+                if plan.apply_events:
+                    _changed, rest = apply_events(state, events, now)
+                else:
+                    rest = card_ids(events)
+                ids = state.expand(rest)
+                known = (
+                    BoardState(operators=dict(state.operators), work_orders=dict(state.work_orders))
+                    if ids
+                    else None
                 )
-            delta = reader.delta(datetime.now(UTC), ids, known) if ids else None
+            delta = reader.delta(now, ids, known) if ids else None
             with lock:
                 if delta is not None:
                     state.apply(delta)
@@ -152,6 +167,11 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
                     if e.seat != plan.name:
                         applied[e.seq] = t - e.at.timestamp()
                 handled[0] = max(handled[0], max(e.seq for e in events))
+            if go.is_set() and not finished_acting.is_set():
+                board["cpu_s"] += time.thread_time() - c0
+                board["events"] += len(events)
+                board["bursts"] += 1
+                board["reads"] += delta is not None
 
     board_thread = threading.Thread(target=board_loop, name="board", daemon=True)
     board_thread.start()
@@ -194,6 +214,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
         counts["committed"] += 1
         acked.append((result.allocation_id, result.version))
     cpu_run = time.process_time() - cpu_start
+    finished_acting.set()
     out.put(("done", plan.index))
     deadline = time.monotonic() + 60
     finish.wait(60)
@@ -216,6 +237,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
                 "handled": handled[0],
                 "reconnects": sub.reconnects,
                 "cpu_s": cpu_run,
+                "board": board,
             },
         )
     )
@@ -248,6 +270,46 @@ def _choose(state: BoardState, plan: SeatPlan, rng: random.Random) -> Plan | Non
             ):
                 return Plan(p.source, p.target, p.command, Verdict(), p.description)
     return None
+
+
+def board_mismatches(board: BoardState, fresh: BoardState) -> list[str]:
+    """Where a seat's board differs from a fresh snapshot of the database: cards missing or
+    different, and allocations on one and not the other. Fields that follow the clock (idle
+    minutes, lateness, the shift state) are left out: a board re-derives them only for the
+    cards a change touches, and the snapshot is taken at another moment."""
+    out: list[str] = []
+
+    def plain(card: Any) -> Any:
+        if isinstance(card, OperatorCard):
+            return replace(card, idle_minutes=None, shift=None, next_shift=None)
+        if isinstance(card, WorkOrderCard):
+            return replace(card, late=False)
+        return card
+
+    stores = (
+        ("operator", board.operators, fresh.operators),
+        ("machine", board.machines, fresh.machines),
+        ("work_order", board.work_orders, fresh.work_orders),
+    )
+    for kind, mine, theirs in stores:
+        for ident, card in theirs.items():
+            have = mine.get(ident)
+            if have is None:
+                out.append(f"{kind}:{ident} missing")
+            elif plain(have) != plain(card):
+                out.append(f"{kind}:{ident} differs: {plain(have)} != {plain(card)}")
+    for ident in mine_only(board.operators, fresh.operators):
+        out.append(f"operator:{ident} not in the database's board")
+    for aid in sorted(set(board.allocations) ^ set(fresh.allocations)):
+        out.append(f"allocation:{aid} on one board only")
+    for aid in sorted(set(board.allocations) & set(fresh.allocations)):
+        if board.allocations[aid] != fresh.allocations[aid]:
+            out.append(f"allocation:{aid} differs")
+    return out
+
+
+def mine_only(mine: dict[str, Any], theirs: dict[str, Any]) -> list[str]:
+    return sorted(set(mine) - set(theirs))
 
 
 # -- the conductor -----------------------------------------------------------------------------
@@ -305,6 +367,7 @@ def run_bench(
     conflict_share: float = 0.5,
     seed: int = 7,
     progress: Any = None,
+    apply_events: bool = True,
 ) -> dict[str, Any]:
     """Run the seats and return the figures (see the module docstring)."""
     from services.bootstrap import bootstrap
@@ -339,6 +402,7 @@ def run_bench(
                 interval=seats / rate,
                 duration=duration,
                 seed=seed * 1000 + i,
+                apply_events=apply_events,
             )
             for i in range(seats)
         ]
@@ -526,6 +590,10 @@ def _figures(
             totals[k] = totals.get(k, 0) + v
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
+    board_cpu = sum(r["board"]["cpu_s"] for r in results.values())
+    board_events = sum(r["board"]["events"] for r in results.values())
+    board_bursts = sum(r["board"]["bursts"] for r in results.values())
+    board_reads = sum(r["board"]["reads"] for r in results.values())
     return {
         "commit_ms": {
             "p50": round(statistics.median(commits), 2) if commits else None,
@@ -556,4 +624,11 @@ def _figures(
         # CPU the seat processes used while acting (their service calls and board re-reads),
         # in cores: on a shared 2-core machine this shows how much was left for PostgreSQL
         "seat_cpu_cores": round(sum(r["cpu_s"] for r in results.values()) / duration, 2),
+        # the seats' board threads alone: CPU per change event a seat handled (apply + reads)
+        "board_cpu_cores": round(board_cpu / duration, 2),
+        "board_cpu_ms_per_event": round(board_cpu * 1000 / board_events, 3)
+        if board_events
+        else None,
+        "board_reads_per_burst": round(board_reads / board_bursts, 2) if board_bursts else None,
+        "apply_events": plans[0].apply_events if plans else True,
     }

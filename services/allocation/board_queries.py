@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -350,17 +351,27 @@ class BoardReader:
         and rosters of cards the board has are not read again."""
         if ids.everything:
             return self.snapshot(at)
+        # orders whose material lines alone are stale: the board's card with those lines read
+        # again (the whole order when the board does not have it)
+        refill = ids.materials_of - ids.work_orders
+        cards = known.work_orders if known is not None else {}
+        whole = frozenset(w for w in refill if w not in cards)
+        refill -= whole
+        ids = replace(ids, work_orders=ids.work_orders | whole | refill, materials_of=frozenset())
         with read_connection(self.engine) as conn:
             with self._lock:
                 basics = self._basics
             tz, shifts, _lines = basics or self._read_basics(conn)
+            read_wos = ids.work_orders - refill
             allocs = allocation_cards(
                 conn,
                 ids=ids.allocations,
                 operators=ids.operators,
                 machines=ids.machines,
-                work_orders=ids.work_orders,
+                work_orders=read_wos,
             )
+            needs = F.load_material_needs(conn, sorted(refill)) if refill else {}
+            refilled = [replace(cards[w], materials=needs.get(w, ())) for w in sorted(refill)]
             return BoardSnapshot(
                 at=at,
                 operators=tuple(
@@ -383,14 +394,15 @@ class BoardReader:
                     work_order_cards(
                         conn,
                         at,
-                        ids.work_orders,
+                        read_wos,
                         allocs,
                         0,
                         known=known.work_orders if known is not None and ids.light else None,
                     )
                 )
-                if ids.work_orders
-                else (),
+                + tuple(refilled)
+                if read_wos
+                else tuple(refilled),
                 allocations=tuple(allocs),
                 asked=ids,
             )

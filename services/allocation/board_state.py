@@ -127,7 +127,7 @@ class BoardState:
             for w in self.work_orders.values()
             if any(m.material_id in ids.materials for m in w.materials)
         }
-        return replace(ids, work_orders=ids.work_orders | frozenset(wos))
+        return replace(ids, materials_of=ids.materials_of | frozenset(wos))
 
     def keys(self) -> Iterator[str]:
         for o in self.operators.values():

@@ -173,10 +173,17 @@ class CardIds:
     everything: bool = False
     materials: frozenset[str] = frozenset()  # stock changed: queued orders needing it
     light: bool = False  # only allocations changed: skills, rosters and routings did not
+    # orders whose material lines alone are stale (stock changed, or back in the queue): with
+    # the seat's cards at hand a delta reads only those lines
+    materials_of: frozenset[str] = frozenset()
 
     def __bool__(self) -> bool:
         return self.everything or bool(
-            self.operators or self.machines or self.work_orders or self.allocations
+            self.operators
+            or self.machines
+            or self.work_orders
+            or self.allocations
+            or self.materials_of
         )
 
     def __or__(self, other: CardIds) -> CardIds:
@@ -188,6 +195,7 @@ class CardIds:
             self.everything or other.everything,
             self.materials | other.materials,
             self.light and other.light,
+            self.materials_of | other.materials_of,
         )
 
 

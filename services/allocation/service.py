@@ -267,7 +267,8 @@ class AllocationService:
             self._stamp(uow, alloc)
             r.allocations.update(alloc)
             event = AllocationEventType.REASSIGNED
-            self._log(uow, alloc, event, before, cmd.reason_code or "staffed", cmd.reason, now)
+            reason_code = cmd.reason_code or "staffed"
+            self._log(uow, keeper, alloc, event, before, reason_code, cmd.reason, now)
         else:
             alloc = Allocation(
                 work_order_id=wo.id,
@@ -285,7 +286,7 @@ class AllocationService:
             self._stamp(uow, alloc)
             r.allocations.add(alloc)
             event = AllocationEventType.CREATED
-            self._log(uow, alloc, event, None, cmd.reason_code, cmd.reason, now)
+            self._log(uow, keeper, alloc, event, None, cmd.reason_code, cmd.reason, now)
         keeper.touch(operators=[cmd.operator_id], machines=[cmd.machine_id], work_orders=[wo.id])
         keeper.touch_allocations([alloc.id])
         keeper.settle()
@@ -361,7 +362,7 @@ class AllocationService:
             other.actual_end = now
             self._stamp(uow, other)
             r.allocations.update(other)
-            self._log(uow, other, AllocationEventType.RELEASED, before, "merged", None, now)
+            self._log(uow, keeper, other, AllocationEventType.RELEASED, before, "merged", None, now)
             released.append(other.id or 0)
         before = alloc.snapshot()
         old = (alloc.operator_id, alloc.machine_id, alloc.work_order_id)
@@ -373,7 +374,7 @@ class AllocationService:
         self._stamp(uow, alloc)
         r.allocations.update(alloc)
         event = AllocationEventType.REASSIGNED
-        self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
+        self._log(uow, keeper, alloc, event, before, cmd.reason_code, cmd.reason, now)
         keeper.touch(
             operators=[old[0], alloc.operator_id],
             machines=[old[1], alloc.machine_id],
@@ -438,9 +439,9 @@ class AllocationService:
                 alloc.release_reason = (cmd.reason or cmd.reason_code or "released")[:200]
         self._stamp(uow, alloc)
         r.allocations.update(alloc)
-        self._log(uow, alloc, event, before, cmd.reason_code, cmd.reason, now)
         keeper = StatusKeeper(uow, now)
         keeper.known(*wos.values(), *ops.values(), *machines.values())
+        self._log(uow, keeper, alloc, event, before, cmd.reason_code, cmd.reason, now)
         keeper.complete_work_order = isinstance(cmd, Complete) and cmd.work_order_done
         keeper.touch(
             operators=[alloc.operator_id],
@@ -565,6 +566,7 @@ class AllocationService:
     @staticmethod
     def _log(
         uow: UnitOfWork,
+        keeper: StatusKeeper,
         alloc: Allocation,
         event: AllocationEventType,
         before: dict[str, Any] | None,
@@ -573,6 +575,7 @@ class AllocationService:
         now: datetime,
     ) -> None:
         after = alloc.snapshot()
+        keeper.changed(alloc, before)
         actor = uow.actor
         # both rows are append-only and never read back by the call: they are written with the
         # outbox row at commit, in this transaction (one round trip on PostgreSQL)

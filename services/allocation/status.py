@@ -17,7 +17,7 @@ from sqlalchemy.sql.schema import Table
 
 from domain.errors import ConcurrentEdit, RuleViolation, Violation
 from domain.events import Change, Topic
-from domain.model.allocation import AllocationStatus
+from domain.model.allocation import Allocation, AllocationStatus
 from domain.model.people import Operator
 from domain.model.plant import Machine
 from domain.model.products import MaterialReservation
@@ -67,6 +67,10 @@ class StatusKeeper:
         self._operators: dict[str, Operator] = {}
         self._machines: dict[str, Machine] = {}
         self._work_orders: dict[str, WorkOrder] = {}
+        # the versions the touched rows had when this call read them (the change event says
+        # "from this version to that one", so a seat applies it only onto what it has)
+        self._before: dict[tuple[str, str], int] = {}
+        self._changed: dict[int, tuple[int | None, Allocation]] = {}
 
     def touch(
         self,
@@ -81,6 +85,14 @@ class StatusKeeper:
 
     def touch_allocations(self, ids: Iterable[int | None]) -> None:
         self.allocations.update(i for i in ids if i)
+
+    def changed(self, alloc: Allocation, before: dict[str, Any] | None) -> None:
+        """``alloc`` was written by this call (``before``: its state as read, None if new); its
+        final state goes into the change event."""
+        aid = alloc.id or 0
+        first = self._changed.get(aid)
+        version = int(before["version"]) if before is not None else None
+        self._changed[aid] = (first[0] if first is not None else version, alloc)
 
     # -- material ------------------------------------------------------------------------------
     def reserve_critical(self, wo: WorkOrder, needs: Iterable[MaterialNeed]) -> None:
@@ -138,10 +150,13 @@ class StatusKeeper:
         for e in entities:
             if isinstance(e, Operator):
                 self._operators[e.id] = e
+                self._before.setdefault(("operator", e.id), e.version)
             elif isinstance(e, Machine):
                 self._machines[e.id] = e
+                self._before.setdefault(("machine", e.id), e.version)
             elif isinstance(e, WorkOrder):
                 self._work_orders[e.id] = e
+                self._before.setdefault(("work_order", e.id), e.version)
 
     def settle(self) -> None:
         """Bring every touched operator, machine and work order in line with its allocations
@@ -181,12 +196,18 @@ class StatusKeeper:
             if m_id:
                 running.add(m_id)
         for op_id in sorted(self.operators):
-            op = self._operators.get(op_id) or self.uow.repos.operators.require(op_id)
+            op = self._operators.get(op_id)
+            if op is None:
+                op = self.uow.repos.operators.require(op_id)
+                self.known(op)
             new = operator_status_after(op.status, op_id in active_ops)
             if new is not op.status:
                 self._write_status(people.operators, op, new)
         for m_id in sorted(self.machines):
-            m = self._machines.get(m_id) or self.uow.repos.machines.require(m_id)
+            m = self._machines.get(m_id)
+            if m is None:
+                m = self.uow.repos.machines.require(m_id)
+                self.known(m)
             new_m = machine_status_after(m.status, m_id in running)
             if new_m is not m.status:
                 self._write_status(plant.machines, m, new_m)
@@ -211,11 +232,15 @@ class StatusKeeper:
         if result.rowcount != 1:
             raise stale_entity(table.name.rstrip("s"), entity)
         entity.status = status
+        entity.status_updated_at = self.now
         entity.version += 1
 
     def _settle_work_order(self, wo_id: str, holding: list[AllocationStatus]) -> None:
         r = self.uow.repos
-        wo = self._work_orders.get(wo_id) or r.work_orders.require(wo_id)
+        wo = self._work_orders.get(wo_id)
+        if wo is None:
+            wo = r.work_orders.require(wo_id)
+            self.known(wo)
         target = work_order_status_after(wo.status, holding, wo.quantity_produced)
         if self.complete_work_order and not holding and not wo.status.is_closed:
             target = WorkOrderStatus.COMPLETED
@@ -256,11 +281,77 @@ class StatusKeeper:
     def record(self, kind: str) -> None:
         """One outbox row for the call: the allocations it changed as ``ids``, and in ``data``
         the operators, machines, work orders and materials whose cards changed with them."""
-        data = {
+        data: dict[str, Any] = {
             "operators": sorted(self.operators),
             "machines": sorted(self.machines),
             "work_orders": sorted(self.work_orders),
             "materials": sorted(self.materials),
         }
+        state = self.state()
+        if state is not None:
+            data["state"] = state
         ids = tuple(str(i) for i in sorted(self.allocations))
         self.uow.record(Change(Topic.ALLOCATION, kind, ids, data))
+
+    def state(self) -> dict[str, Any] | None:
+        """What the call leaves behind, for seats to apply without reading it again
+        (services/allocation/board_events.py): every changed allocation as a board card with
+        the version it had before (None: new), and every touched operator, machine and work
+        order as [version before, version after, status(, status since)]. None when the call
+        touched a row it did not read (the seats then read the cards, as before)."""
+        allocations = []
+        for aid in sorted(self.allocations):
+            got = self._changed.get(aid)
+            if got is None:
+                return None
+            before, a = got
+            allocations.append([aid, before, allocation_state(a)])
+        ops, machines, wos = [], [], []
+        for op_id in sorted(self.operators):
+            op = self._operators.get(op_id)
+            v = self._before.get(("operator", op_id))
+            if op is None or v is None:
+                return None
+            since = op.status_updated_at.isoformat() if op.status_updated_at else None
+            ops.append([op_id, v, op.version, op.status.value, since])
+        for m_id in sorted(self.machines):
+            m = self._machines.get(m_id)
+            v = self._before.get(("machine", m_id))
+            if m is None or v is None:
+                return None
+            machines.append([m_id, v, m.version, m.status.value])
+        for wo_id in sorted(self.work_orders):
+            wo = self._work_orders.get(wo_id)
+            v = self._before.get(("work_order", wo_id))
+            if wo is None or v is None:
+                return None
+            wos.append([wo_id, v, wo.version, wo.status.value])
+        return {
+            "allocations": allocations,
+            "operators": ops,
+            "machines": machines,
+            "work_orders": wos,
+        }
+
+
+def _iso(at: datetime | None) -> str | None:
+    return at.isoformat() if at is not None else None
+
+
+def allocation_state(a: Allocation) -> dict[str, Any]:
+    """An allocation as its board card has it (services/allocation/cards.py AllocationCard)."""
+    return {
+        "work_order_id": a.work_order_id,
+        "status": a.status.value,
+        "version": a.version,
+        "start": _iso(a.expected_start),
+        "end": _iso(a.expected_end),
+        "operator_id": a.operator_id,
+        "machine_id": a.machine_id,
+        "method": a.method.value,
+        "score": a.suggestion_score,
+        "allocated_by": a.allocated_by,
+        "updated_by": a.updated_by,
+        "updated_seat": a.updated_seat,
+        "updated_at": _iso(a.updated_at),
+    }

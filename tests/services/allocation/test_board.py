@@ -65,6 +65,7 @@ def test_a_change_rereads_only_the_cards_it_names(svc: AllocationService) -> Non
         frozenset({r.allocation_id}),
         materials=frozenset({"MAT-BRG"}),
         light=True,  # only allocations changed: skills, rosters and routings are kept
+        materials_of=frozenset({"WO-1"}),  # queued orders needing MAT-BRG (read whole here)
     )
     delta = reader.delta(NOW, ids, state)
     assert [c.id for c in delta.operators] == ["OP-01"]  # nobody else is read
