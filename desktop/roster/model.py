@@ -30,6 +30,7 @@ LOCKED_ROLE = Qt.ItemDataRole.UserRole + 1
 ABSENT_ROLE = Qt.ItemDataRole.UserRole + 2
 COVER_ROLE = Qt.ItemDataRole.UserRole + 3  # (planned, required or None) of a cover cell
 FORECAST_ROLE = Qt.ItemDataRole.UserRole + 4  # forecast absence probability, or None
+REQUEST_ROLE = Qt.ItemDataRole.UserRole + 8  # "on" / "off" / "unavailable" of a request, or None
 UNDER = QColor("#e15759")
 OVER = QColor("#edc948")
 MET = QColor("#59a14f")
@@ -136,7 +137,9 @@ class RosterModel(QAbstractTableModel):
             if op is None:
                 return None
             line = snap.lines.get(op.line_id or "", op.line_id or "no line")
-            return f"{op.id} · {line} · skills: {', '.join(sorted(op.skills)) or 'none'}"
+            own = snap.own_contracts.get(op.id)
+            contract = f" · contract: {own.describe()}" if own is not None else ""
+            return f"{op.id} · {line} · skills: {', '.join(sorted(op.skills)) or 'none'}{contract}"
         return snap.cover_note
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -155,6 +158,13 @@ class RosterModel(QAbstractTableModel):
             return cell.absent
         if role == FORECAST_ROLE:
             return snap.forecast.get((op, day))
+        if role == REQUEST_ROLE:
+            wishes = snap.wishes.get((op, day), ())
+            return (
+                "unavailable"
+                if (op, day) in snap.unavailable
+                else (wishes[0].kind.value if wishes else None)
+            )
         if role == Qt.ItemDataRole.BackgroundRole:
             if cell.absent:
                 return QBrush(ABSENT_BG)
@@ -183,6 +193,13 @@ class RosterModel(QAbstractTableModel):
             p = snap.forecast.get((op, day))
             if p is not None:
                 parts.append(f"forecast absence {p:.0%}")
+            if (op, day) in snap.unavailable:
+                parts.append(f"cannot work: {snap.unavailable[(op, day)]}")
+            parts += [
+                w.describe()
+                for w in snap.wishes.get((op, day), ())
+                if w.kind.value != "unavailable"
+            ]
             return " · ".join(parts)
         return None
 

@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from desktop.roster.model import FORECAST_ROLE, LOCKED_ROLE, Index, RosterModel
+from desktop.roster.model import FORECAST_ROLE, LOCKED_ROLE, REQUEST_ROLE, Index, RosterModel
+from desktop.roster.requests_menu import MARKER_COLOURS, add_request_actions
 from services.rostering.proposals import FORECAST_THRESHOLD
 
 
@@ -46,6 +47,16 @@ class CellDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor("#e15759"))
             painter.drawEllipse(r0.bottomLeft() + QPoint(5, -5), 3, 3)
+            painter.restore()
+        request = index.data(REQUEST_ROLE)
+        if request in MARKER_COLOURS:  # a request: a triangle in the lower right corner
+            rr: QRect = option.rect
+            n = min(8, rr.height() // 2)
+            painter.save()
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(MARKER_COLOURS[request]))
+            c = rr.bottomRight()
+            painter.drawPolygon(QPolygon([c, c - QPoint(n, 0), c - QPoint(0, n)]))
             painter.restore()
         if index.data(LOCKED_ROLE):
             r: QRect = option.rect
@@ -65,6 +76,7 @@ class RosterView(QTableView):
     hover = Signal(str)  # why the cell under a drag refuses it ("" when it accepts)
     lock_requested = Signal(list)  # [(operator id, day)]
     repair_requested = Signal()
+    contract_requested = Signal(str)  # operator id: open the contract dialog
 
     def __init__(self, model: RosterModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -86,6 +98,9 @@ class RosterView(QTableView):
         self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.horizontalHeader().setDefaultSectionSize(52)
         self.verticalHeader().setDefaultSectionSize(22)
+        header = self.verticalHeader()
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._header_menu)
 
     def roster_model(self) -> RosterModel:
         model = self.model()
@@ -147,4 +162,18 @@ class RosterView(QTableView):
             menu.addAction("Day off", lambda: model.store.set_code(op, day, ""))
         if len({op for op, _ in cells}) == 1:
             menu.addAction("Absent: repair the roster…", self.repair_requested.emit)
+            op = cells[0][0]
+            menu.addAction("Operator contract…", lambda: self.contract_requested.emit(op))
+        if snap is not None and len(cells) == 1:
+            add_request_actions(menu, model.store, *cells[0])
         menu.exec(event.globalPos())
+
+    def _header_menu(self, pos: QPoint) -> None:
+        model = self.roster_model()
+        row = self.verticalHeader().logicalIndexAt(pos)
+        if not 0 <= row < len(model.operators):
+            return
+        op = model.operators[row]
+        menu = QMenu(self)
+        menu.addAction("Operator contract…", lambda: self.contract_requested.emit(op))
+        menu.exec(self.verticalHeader().mapToGlobal(pos))

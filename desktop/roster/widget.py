@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from desktop.context import DesktopContext
 from desktop.messages import describe
+from desktop.roster.contract_dialog import ContractDialog
 from desktop.roster.export import csv_rows, pdf_roster, save_csv, save_pdf
 from desktop.roster.model import RosterModel
 from desktop.roster.proposal_dialog import ProposalDialog
@@ -102,6 +103,10 @@ class RosterWidget(QWidget):
         self.undo_button.setDefaultAction(self.store.undo_stack.createUndoAction(self, "Undo"))
         self.redo_button = QToolButton()
         self.redo_button.setDefaultAction(self.store.undo_stack.createRedoAction(self, "Redo"))
+        self.contract_button = QPushButton("Contract…")
+        self.contract_button.setToolTip("The selected operator's contract (limits, days off)")
+        self.contract_button.clicked.connect(lambda: self.edit_contract())
+        self.contract_dialog: ContractDialog | None = None
         self.csv_button = QPushButton("CSV…")
         self.csv_button.clicked.connect(self._export_csv)
         self.pdf_button = QPushButton("PDF…")
@@ -121,6 +126,7 @@ class RosterWidget(QWidget):
             self.progress_label,
             self.undo_button,
             self.redo_button,
+            self.contract_button,
             self.csv_button,
             self.pdf_button,
         ):
@@ -160,6 +166,7 @@ class RosterWidget(QWidget):
         self.view.hover.connect(self.hover.setText)
         self.view.lock_requested.connect(self.store.toggle_locks)
         self.view.repair_requested.connect(self.repair_selection)
+        self.view.contract_requested.connect(self.edit_contract)
 
     def start(self) -> None:
         self.store.reload()
@@ -240,6 +247,25 @@ class RosterWidget(QWidget):
             return False
         (op,) = operators
         return self.store.repair(op, [d for _, d in cells], reason="absence recorded in the roster")
+
+    def edit_contract(self, operator_id: str | None = None) -> ContractDialog | None:
+        """Open the contract dialog of ``operator_id`` (default: the selected operator)."""
+        if operator_id is None:
+            operators = {op for op, _ in self.view.selected_cells()}
+            if len(operators) != 1:
+                self.show_message("Select one operator's cells, then Contract…", error=True)
+                return None
+            (operator_id,) = operators
+        dialog = ContractDialog(self.ctx, operator_id, self)
+        dialog.saved.connect(lambda c: self._contract_saved(operator_id))
+        self.contract_dialog = dialog
+        dialog.load()
+        dialog.open()
+        return dialog
+
+    def _contract_saved(self, operator_id: str) -> None:
+        self.show_message(f"Saved: the contract of {operator_id}")
+        self.store.reload()
 
     def _on_solving(self, solving: bool) -> None:
         self.progress.setVisible(solving)
