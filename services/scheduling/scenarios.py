@@ -49,6 +49,7 @@ from services.bootstrap import App
 from services.operations.site_settings import write_setting
 from services.persistence.tables import system, work
 from services.persistence.uow import UnitOfWork
+from services.scheduling.checker import check_schedule
 from services.scheduling.flat import flatten
 from services.scheduling.frozen import (
     FROZEN_HOURS_KEY,
@@ -551,6 +552,18 @@ class ScenarioService:
                     f"operator on the roster holds for their whole run, e.g. {first}"
                 )
             raise ValidationError("no plan could be built for the open work orders")
+        # the independent checker the optimiser's plans go through: a draft never shows a
+        # plan that breaks a rule (the greedy scheduler is a heuristic, not a proof)
+        problems = check_schedule(plant.problem, greedy.assignments)
+        if problems:
+            log.warning("greedy draft rejected by the checker: %s", problems[0])
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            raise ValidationError(
+                f"the first plan breaks {len(problems)} rule(s), so it is not shown: "
+                f"{problems[0].message}{more}. Optimise builds a plan with the solver.",
+                code="draft_invalid",
+                violations=problems,
+            )
         plan = with_setups(plant.problem, greedy.assignments)
         solution = SolutionDto(
             status=SolveStatus.FEASIBLE,

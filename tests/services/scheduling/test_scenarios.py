@@ -11,12 +11,13 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from domain.errors import ConcurrentEdit, PermissionDenied, RuleViolation
+from domain.errors import ConcurrentEdit, PermissionDenied, RuleViolation, ValidationError
 from domain.model.planning import ScenarioStatus, ScheduleEntry
 from domain.model.work import DependencyType, OperationStatus
 from domain.rules.scheduling import PlannedOperation, check_plan, snap_start
 from services.persistence.tables import plant as plant_t
 from services.persistence.tables import system, work
+from services.scheduling import scenarios as scenarios_module
 from services.scheduling.checker import check_schedule
 from services.scheduling.plant_problem import read_plant_problem
 from services.scheduling.scenarios import (
@@ -103,6 +104,36 @@ def test_the_plant_becomes_a_problem_with_ids_that_map_back(app: Any) -> None:
     # calendar windows that reach past now are there, clipped at now
     assert any(m.unavailable for m in problem.machines)
     assert all(s >= 0 and e > s for m in problem.machines for s, e in m.unavailable)
+
+
+def test_a_draft_the_checker_rejects_is_refused_and_not_saved(
+    demo_sqlite_url: str, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = make_app(demo_sqlite_url)
+    service = ScenarioService(app)
+    actor = app.actor("planner")
+    draft = service.draft(actor)  # the demo plant's greedy plan passes the checker
+    assert not check_schedule(draft.plant.problem, draft.solution.assignments)
+    assert _count(app, system.scheduling_scenarios) == 0
+    real = scenarios_module.greedy_schedule
+
+    def overlapping(*args: Any, **kwargs: Any) -> Any:
+        """The greedy plan with its second operation of a job started with the first."""
+        result = real(*args, **kwargs)
+        plan = list(result.assignments)
+        first = next(a for a in plan if a.op == 0 and any(b.job == a.job for b in plan if b.op))
+        i = next(i for i, b in enumerate(plan) if b.job == first.job and b.op == 1)
+        plan[i] = replace(plan[i], start=first.start, end=first.start + plan[i].end - plan[i].start)
+        return replace(result, assignments=tuple(plan))
+
+    monkeypatch.setattr(scenarios_module, "greedy_schedule", overlapping)
+    with pytest.raises(ValidationError, match=r"the first plan breaks \d+ rule\(s\)") as caught:
+        service.draft(actor)
+    assert caught.value.code == "draft_invalid"
+    assert caught.value.details["violations"]
+    with pytest.raises(ValidationError):
+        service.initial_plan(actor)
+    assert _count(app, system.scheduling_scenarios) == 0
 
 
 def test_initial_plan_is_saved_with_entries_a_run_row_audit_and_event(app: Any) -> None:
