@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QLabel,
+    QLineEdit,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -21,6 +23,9 @@ def _cell(text: str) -> QTableWidgetItem:
 
 
 class ProposalDialog(QDialog):
+    save_draft = Signal(str)  # "Save as draft" with this name (the dialog closes)
+    DRAFTED = 2  # the result code after "Save as draft"
+
     def __init__(
         self, proposal: ProposalDto, snapshot: RosterSnapshot | None, parent: QWidget | None = None
     ) -> None:
@@ -41,15 +46,34 @@ class ProposalDialog(QDialog):
         self.table.resizeColumnsToContents()
         buttons = QDialogButtonBox()
         self.apply_button = buttons.addButton("Apply", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.draft_button = buttons.addButton(
+            "Save as draft", QDialogButtonBox.ButtonRole.ActionRole
+        )
+        self.draft_button.setToolTip("Keep the proposal as a draft to publish later")
+        self.draft_button.clicked.connect(self._save_draft)
+        kind = "Optimised" if proposal.kind == "optimise" else "Repair"
+        first = f" from {snapshot.start:%a %d %b}" if snapshot is not None else ""
+        self.draft_name = QLineEdit(f"{kind} roster{first}")
+        self.draft_name.setPlaceholderText("draft name")
         buttons.addButton("Discard", QDialogButtonBox.ButtonRole.RejectRole)
         self.apply_button.setEnabled(bool(proposal.changes))
+        self.draft_button.setEnabled(bool(proposal.changes))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addWidget(summary)
         lay.addWidget(self.table)
+        lay.addWidget(self.draft_name)
         lay.addWidget(buttons)
         self.resize(520, 420)
+
+    def _save_draft(self) -> None:
+        name = self.draft_name.text().strip()
+        if not name:
+            self.draft_name.setFocus()
+            return
+        self.save_draft.emit(name)
+        self.done(self.DRAFTED)
 
     def rows(self) -> list[tuple[str, str, str, str]]:
         """What the table shows (for tests and screen readers)."""

@@ -26,9 +26,12 @@ from desktop.change_hub import touches
 from desktop.context import DesktopContext
 from desktop.messages import describe
 from desktop.roster.undo import RosterEdit
+from desktop.runner import Job
 from domain.auth import Permission
+from domain.errors import NotFound
 from domain.events import ChangeEvent, Topic
 from domain.rules.rostering import OFF
+from services.rostering.drafts import DraftConflict, DraftDto, DraftService, DraftViewDto
 from services.rostering.problem import ProgressDto, SolveOptionsDto
 from services.rostering.proposals import (
     ProposalDto,
@@ -59,6 +62,10 @@ class RosterStore(QObject):
     solving_changed = Signal(bool)
     progress = Signal(object)  # ProgressDto (emitted from the solver's thread: queued)
     proposal_ready = Signal(object)  # ProposalDto
+    draft_changed = Signal(object)  # DraftDto | None: the draft shown (None: the published one)
+    drafts_changed = Signal()  # a draft was created, published or discarded here
+    publish_failed = Signal(str)  # why a draft was not published (nothing written)
+    notice = Signal(str)  # something the seat should know (another seat closed the draft shown)
 
     def __init__(
         self,
@@ -83,6 +90,10 @@ class RosterStore(QObject):
         self._own_requests: set[str] = set()
         self._reading = False
         self._read_again = False
+        self.drafts = DraftService(ctx.app, self.service)
+        self.draft: DraftDto | None = None  # the draft shown and edited (None: the published)
+        self.draft_view: DraftViewDto | None = None
+        self._draft_version = _Version()
         ctx.hub.changed.connect(self._on_hub_changed)
 
     # -- reading ---------------------------------------------------------------------------
@@ -98,13 +109,20 @@ class RosterStore(QObject):
             return
         self._reading = True
         self.loading_changed.emit(True)
+        if self.draft is not None:
+            read = self.ctx.runner.query(
+                self.drafts.read, self.draft.id, name="roster draft", owner=self
+            )
+            read.on_success(self._draft_loaded).on_failure(self._draft_failed)
+            read.on_finished(self._read_done)
+            return
         job = self.ctx.runner.query(
             self.service.read, self.start, self.days, name="roster", owner=self
         )
         job.on_success(self._loaded).on_failure(self.ctx.report_error).on_finished(self._read_done)
 
     def _loaded(self, snap: RosterSnapshot) -> None:
-        if (snap.start, snap.days) != (self.start, self.days):
+        if self.draft is not None or (snap.start, snap.days) != (self.start, self.days):
             self._read_again = True  # the range moved on while this was read
             return
         self.snapshot = snap
@@ -229,6 +247,11 @@ class RosterStore(QObject):
                 failed(exc)
             self.reload()  # show what is stored again
 
+        if self.draft is not None:
+            self._edit_draft(self.draft, list(changes), check, request_id).on_success(
+                ok
+            ).on_failure(bad)
+            return
         self.ctx.runner.command(
             self.service.save,
             self.ctx.actor,
@@ -251,6 +274,9 @@ class RosterStore(QObject):
 
     def set_locks(self, cells: Sequence[tuple[str, int]], lock: bool) -> None:
         snap = self._require()
+        if self.draft is not None:
+            self.rejected.emit("locks belong to the published roster: choose Published first")
+            return
         cells_d = [(op, snap.date_of(d)) for op, d in cells]
         shown = dict(snap.cells)
         for op, d in cells:
@@ -352,6 +378,149 @@ class RosterStore(QObject):
         self.submit(proposal.changes, text)
         return True
 
+    # -- drafts ----------------------------------------------------------------------------
+    def select_draft(self, draft: DraftDto | None) -> None:
+        """Show and edit ``draft`` (its own range) instead of the published roster, or go back
+        to the published roster (``None``)."""
+        if (draft.id if draft else None) == (self.draft.id if self.draft else None):
+            return
+        self.draft = draft
+        self.draft_view = None
+        self._draft_version = _Version(draft.version if draft else 0)
+        self.undo_stack.clear()  # edits of another roster: their cells are not shown
+        if draft is not None:
+            self.start, self.days = draft.start, draft.days
+        self.snapshot = None
+        self.reset.emit()
+        self.draft_changed.emit(draft)
+        self.reload()
+
+    def _draft_loaded(self, view: DraftViewDto) -> None:
+        if self.draft is None or view.draft.id != self.draft.id:
+            self._read_again = True  # another roster was chosen while this was read
+            return
+        if view.draft.status != "draft":
+            who = view.draft.published_by or view.draft.updated_by or "somebody"
+            self.notice.emit(f"The draft {view.draft.name!r} was {view.draft.status} by {who}")
+            self.select_draft(None)
+            return
+        self.draft = view.draft
+        self.draft_view = view
+        self._draft_version.seen(view.draft.version)
+        self.snapshot = view.snapshot
+        self.reset.emit()
+
+    def _draft_failed(self, exc: BaseException) -> None:
+        if isinstance(exc, NotFound):
+            self.rejected.emit(describe(exc))
+            self.select_draft(None)
+            return
+        self.ctx.report_error(exc)
+
+    def draft_difference(self, operator_id: str, day: int) -> str | None:
+        """What the published roster has in a cell the shown draft changes (None: the cell is
+        as published, or no draft is shown)."""
+        view, snap = self.draft_view, self.snapshot
+        if self.draft is None or view is None or snap is None:
+            return None
+        old, new = view.published.cell(operator_id, day), snap.cell(operator_id, day)
+        if (old.shift, old.absent) == (new.shift, new.absent):
+            return None
+        return "absent" if old.absent else (old.shift or "day off")
+
+    def draft_cells(self) -> int:
+        """How many cells the shown draft changes against the published roster."""
+        snap, view = self.snapshot, self.draft_view
+        if snap is None or view is None:
+            return 0
+        return sum(
+            1
+            for o in snap.operators
+            for d in range(snap.days)
+            if self.draft_difference(o.id, d) is not None
+        )
+
+    def _edit_draft(
+        self, draft: DraftDto, changes: list[CellChange], check: bool, request_id: str
+    ) -> Job[DraftDto]:
+        version, actor = self._draft_version, self.ctx.actor
+
+        def run() -> DraftDto:  # on the write lane: edits queued behind it see the new version
+            saved = self.drafts.edit(
+                actor, draft.id, changes, version.value, check=check, request_id=request_id
+            )
+            version.seen(saved.version)
+            return saved
+
+        return self.ctx.runner.command(run, name="roster draft edit", owner=self)
+
+    def create_draft(self, name: str, changes: Sequence[CellChange] = ()) -> None:
+        """A new draft of the range shown (with ``changes``: a proposal made on what is
+        shown, the shown draft's changes under it), then show it."""
+        snap = self.snapshot
+        if snap is None:
+            self.rejected.emit("the roster is still loading")
+            return
+        base = self.draft_view.changes if self.draft is not None and self.draft_view else ()
+        self.ctx.runner.command(
+            self.drafts.create,
+            self.ctx.actor,
+            name,
+            snap.start,
+            snap.days,
+            list(changes),
+            base=list(base),
+            name="roster draft create",
+            owner=self,
+        ).on_success(self._draft_created).on_failure(lambda e: self.rejected.emit(describe(e)))
+
+    def _draft_created(self, draft: DraftDto) -> None:
+        self.saved.emit(f"draft {draft.name!r} with {draft.cells} changed cell(s)")
+        self.drafts_changed.emit()
+        self.select_draft(draft)
+
+    def publish_draft(self) -> None:
+        self._close_draft(self.drafts.publish, "published")
+
+    def discard_draft(self) -> None:
+        self._close_draft(self.drafts.discard, "discarded")
+
+    def _close_draft(self, fn: Callable[..., DraftDto], what: str) -> None:
+        draft = self.draft
+        if draft is None:
+            return
+        version, actor = self._draft_version, self.ctx.actor
+        request_id = uuid.uuid4().hex
+        self._own_requests.add(request_id)
+        self.pending += 1
+
+        def run() -> DraftDto:
+            return fn(actor, draft.id, version.value, request_id=request_id)
+
+        def ok(done: DraftDto) -> None:
+            self.saved.emit(f"draft {done.name!r} {what} ({done.cells} cell(s))")
+            self.drafts_changed.emit()
+            self.select_draft(None)
+
+        def bad(exc: BaseException) -> None:
+            self._own_requests.discard(request_id)
+            if isinstance(exc, DraftConflict):
+                lines = "\n".join(f"• {c.describe()}" for c in exc.conflicts)
+                why = f"the published roster changed since the draft was made:\n{lines}"
+            else:
+                why = describe(exc)
+            self.rejected.emit(why)
+            if what == "published":
+                self.publish_failed.emit(why)
+            self.reload()
+
+        def finished() -> None:
+            self.pending -= 1
+
+        self.ctx.runner.command(run, name=f"roster draft {what}", owner=self).on_success(
+            ok
+        ).on_failure(bad).on_finished(finished)
+
     # -- helpers ---------------------------------------------------------------------------
     def _require(self) -> RosterSnapshot:
         if self.snapshot is None:
@@ -364,3 +533,16 @@ class RosterStore(QObject):
 
     def shutdown(self) -> None:
         self.stop_solving()
+
+
+class _Version:
+    """The draft version this seat last saw; written on the write lane after each of its own
+    edits (so the next queued edit sends it) and on the GUI thread after each read."""
+
+    def __init__(self, value: int = 0) -> None:
+        self.value = value
+        self._lock = threading.Lock()
+
+    def seen(self, value: int) -> None:
+        with self._lock:
+            self.value = max(self.value, value)

@@ -27,12 +27,15 @@ from PySide6.QtWidgets import (
 from desktop.context import DesktopContext
 from desktop.messages import describe
 from desktop.roster.contract_dialog import ContractDialog
+from desktop.roster.drafts_bar import DraftsBar
+from desktop.roster.drafts_cells import DraftCellDelegate
 from desktop.roster.export import csv_rows, pdf_roster, save_csv, save_pdf
 from desktop.roster.model import RosterModel
 from desktop.roster.proposal_dialog import ProposalDialog
 from desktop.roster.store import DEFAULT_DAYS, Filters, RosterStore
 from desktop.roster.view import RosterView
 from domain.auth import Permission
+from services.rostering.drafts import DraftDto
 from services.rostering.problem import ProgressDto
 from services.rostering.proposals import ProposalDto
 
@@ -57,6 +60,7 @@ class RosterWidget(QWidget):
         self.store = RosterStore(ctx, first, days, self)
         self.model = RosterModel(self.store)
         self.view = RosterView(self.model)
+        self.view.setItemDelegate(DraftCellDelegate(self.store, self.view))
         self.proposal_dialog: ProposalDialog | None = None
 
         # -- toolbar ---------------------------------------------------------------------------
@@ -141,6 +145,8 @@ class RosterWidget(QWidget):
         self.cover_note.setWordWrap(True)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
+        self.drafts_bar = DraftsBar(ctx, self.store, self)
+        lay.addWidget(self.drafts_bar)
         lay.addWidget(self.message)
         lay.addWidget(self.hover)
         lay.addWidget(self.view, 1)
@@ -163,6 +169,8 @@ class RosterWidget(QWidget):
         self.store.solving_changed.connect(self._on_solving)
         self.store.progress.connect(self._on_progress)
         self.store.proposal_ready.connect(self._on_proposal)
+        self.store.notice.connect(self.show_message)
+        self.store.draft_changed.connect(self._on_draft)
         self.view.hover.connect(self.hover.setText)
         self.view.lock_requested.connect(self.store.toggle_locks)
         self.view.repair_requested.connect(self.repair_selection)
@@ -170,6 +178,19 @@ class RosterWidget(QWidget):
 
     def start(self) -> None:
         self.store.reload()
+        self.drafts_bar.reload()
+
+    def _on_draft(self, draft: DraftDto | None) -> None:
+        """A draft is shown for its own days: the range follows it and is fixed meanwhile."""
+        for w in (self.start_edit, self.days_spin):
+            w.setEnabled(draft is None)
+        if draft is not None:
+            for w in (self.start_edit, self.days_spin):
+                w.blockSignals(True)
+            self.start_edit.setDate(QDate(draft.start.year, draft.start.month, draft.start.day))
+            self.days_spin.setValue(draft.days)
+            for w in (self.start_edit, self.days_spin):
+                w.blockSignals(False)
 
     def stop(self) -> None:
         self.store.shutdown()
@@ -288,6 +309,7 @@ class RosterWidget(QWidget):
             return
         dialog = ProposalDialog(proposal, self.store.snapshot, self)
         dialog.accepted.connect(lambda: self.store.approve(proposal))
+        dialog.save_draft.connect(lambda name: self.store.create_draft(name, proposal.changes))
         self.proposal_dialog = dialog
         dialog.open()
 

@@ -248,11 +248,13 @@ class DraftService:
         days: int,
         changes: Sequence[CellChange] = (),
         *,
+        base: Sequence[CellChange] = (),
         notes: str | None = None,
         request_id: str | None = None,
     ) -> DraftDto:
         """A new draft of ``days`` days from ``start``: empty, or with ``changes`` (an Optimise
-        or Repair proposal) made on the published roster (checked like an edit)."""
+        or Repair proposal) made on the published roster (checked like an edit). ``base``: the
+        changes of the draft the proposal was made on (``changes`` then apply on top of it)."""
         actor.require(Permission.ROSTER)
         _check_range(start, days)
         name = " ".join(name.split())
@@ -263,7 +265,7 @@ class DraftService:
         draft_id = f"RD-{uuid.uuid4().hex[:12]}"
         with self.app.uow(actor, request_id=request_id) as uow:
             published = read_snapshot(uow.conn, start, days, uow.now)
-            merged = self._checked(uow.conn, published, (), changes, check=True)
+            merged = self._checked(uow.conn, published, tuple(base), changes, check=True)
             values = {
                 "id": draft_id,
                 "name": name,
