@@ -242,3 +242,38 @@ def test_another_seat_hears_drafts_appear_change_and_publish(
     assert ("saved", ("OP-3",)) in kinds  # the publish is a roster save for the board
     assert ("draft_published", (made.id,)) in kinds
     assert DraftService(seat2).get(made.id).status == "published"
+
+
+def test_the_command_line_lists_refuses_a_conflicting_publish_and_discards(
+    sqlite_url: str, make_app: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from domain.auth import SYSTEM_ACTOR
+    from services.cli.main import run
+    from services.users import UserService
+
+    app = make_app(sqlite_url)
+    seed(app)
+    RosterService(app).save_policy(LEAD, POLICY)
+    UserService(app).create_user(SYSTEM_ACTOR, "lead", "Lea D", Role.SHIFT_LEAD, "takt-takt")
+    svc = DraftService(app)
+    made = svc.create(LEAD, "Week 47", MONDAY, DAYS, [CellChange("OP-3", day(4), OFF, "E")])
+    db = ["--database-url", sqlite_url]
+    assert run(["roster", "drafts", "list", *db]) == 0
+    out = capsys.readouterr().out
+    assert made.id in out
+    assert "1 cell(s)  Week 47 (by lead)" in out
+    # somebody changes the draft's cell on the published roster: publish names the cell
+    svc.roster.save(OTHER, MONDAY, DAYS, [CellChange("OP-3", day(4), OFF, "L")])
+    assert run(["roster", "drafts", "publish", made.id, "--user", "lead", *db]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "OP-3 on Fri 20 Nov: the draft was made from a day off" in err
+    assert svc.get(made.id).status == "draft"
+    # (publishing through the command line runs on the real clock, where the fixture's week is
+    # in the past: the successful publish is tested through the service above)
+    assert run(["roster", "drafts", "discard", made.id, "--user", "lead", "--json", *db]) == 0
+    assert '"status": "discarded"' in capsys.readouterr().out
+    assert run(["roster", "drafts", "list", *db]) == 0
+    assert capsys.readouterr().out.strip() == "no open roster drafts"
+    assert run(["roster", "drafts", "list", "--all", "--json", *db]) == 0
+    assert '"status": "discarded"' in capsys.readouterr().out
