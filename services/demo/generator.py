@@ -31,7 +31,13 @@ from services.demo.orders import build_orders
 from services.demo.plant import DemoPlant
 from services.demo.size import PlantSize
 from services.demo.timelogs import time_logs
-from services.demo.workforce import build_operators, build_roster, build_shifts, build_users
+from services.demo.workforce import (
+    build_operators,
+    build_roster,
+    build_rostering_wishes,
+    build_shifts,
+    build_users,
+)
 from services.demo.zone_presets import load_zone_presets
 
 log = logging.getLogger(__name__)
@@ -79,6 +85,7 @@ def generate_plant(
     operators = build_operators(seed, now, size.operators, layout.machines)
     shifts = build_shifts()
     roster = build_roster(seed, now, size.history_days, operators, shifts)
+    contracts, shift_requests = build_rostering_wishes(seed, now, operators, roster)
     orders = build_orders(seed, now, size.open_work_orders, size.history_days, layout, catalogue)
     if zone_presets is None:
         zone_presets = load_zone_presets()
@@ -111,6 +118,8 @@ def generate_plant(
         now=now,
         drifting_machine_id=layout.drifting_machine_id,
         absences=roster.absences,
+        contracts=contracts,
+        shift_requests=shift_requests,
     )
     log.info(
         "demo plant: %d operators, %d machines, %d work orders (seed %d, now %s)",

@@ -49,6 +49,8 @@ from services.passwords import hash_password
 from services.persistence import repositories as R
 from services.persistence.mapping import EntityMapper
 from services.persistence.tables import people, plant, system, vision, work
+from services.rostering.contract_rules import OperatorContractDto
+from services.rostering.contracts import contract_values
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +193,53 @@ def load_demo(
         put("zones", r.zones.add_many(demo.zones))
         put("day_schedules", r.day_schedules.add_many(demo.day_schedules))
         put("shift_assignments", r.shift_assignments.add_many(demo.shift_assignments))
+        put(
+            "operator_contracts",
+            _bulk(
+                conn,
+                people.operator_contracts,
+                [
+                    {
+                        "operator_id": c.operator_id,
+                        **contract_values(
+                            OperatorContractDto(
+                                c.operator_id,
+                                max_shifts=c.max_shifts,
+                                max_weekly_minutes=c.max_weekly_minutes,
+                                max_consecutive_shifts=c.max_consecutive_shifts,
+                                unavailable_weekdays=frozenset(c.unavailable_weekdays),
+                                notes=c.notes,
+                            )
+                        ),
+                        "version": 1,
+                        "updated_by": actor.user,
+                        "updated_at": now,
+                    }
+                    for c in demo.contracts
+                ],
+            ),
+        )
+        put(
+            "shift_requests",
+            _bulk(
+                conn,
+                people.shift_requests,
+                [
+                    {
+                        "operator_id": q.operator_id,
+                        "day": q.day,
+                        "shift_id": q.shift_id,
+                        "kind": q.kind,
+                        "weight": q.weight,
+                        "note": q.note or None,
+                        "created_by": actor.user,
+                        "created_at": now,
+                        "version": 1,
+                    }
+                    for q in demo.shift_requests
+                ],
+            ),
+        )
         put(
             "machine_metrics",
             _bulk(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from domain.auth import User
@@ -25,6 +25,30 @@ from services.demo.size import PlantSize
 
 
 @dataclass(frozen=True, slots=True)
+class DemoContract:
+    """An operator's own rostering contract (an ``operator_contracts`` row; None: the site's)."""
+
+    operator_id: str
+    max_shifts: dict[str, int] = field(default_factory=dict)  # shift id -> most per week
+    max_weekly_minutes: int | None = None
+    max_consecutive_shifts: int | None = None
+    unavailable_weekdays: tuple[int, ...] = ()  # 0 = Monday
+    notes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoRequest:
+    """A shift request (a ``shift_requests`` row): kind on, off or unavailable."""
+
+    operator_id: str
+    day: date
+    kind: str
+    shift_id: str = ""
+    weight: int = 1
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class DemoPlant:
     """Everything but the history, which the iterators of ``services.demo.generator`` stream.
 
@@ -32,7 +56,9 @@ class DemoPlant:
     ahead. The last five fields describe how the plant was made: ``now`` is the moment it
     describes (history iterators default to it), ``drifting_machine_id`` the running machine
     whose temperature and vibration rise towards a failure near ``now``, and ``absences`` the
-    reason of every absent roster entry (sick, vacation, personal, unexcused).
+    reason of every absent roster entry (sick, vacation, personal, unexcused). ``contracts`` and
+    ``shift_requests``: the few operators with a rostering contract of their own and the
+    requests of the weeks ahead.
     """
 
     organisation: Organisation
@@ -63,3 +89,5 @@ class DemoPlant:
     now: datetime
     drifting_machine_id: str
     absences: dict[tuple[str, date], str]
+    contracts: tuple[DemoContract, ...] = ()
+    shift_requests: tuple[DemoRequest, ...] = ()

@@ -24,6 +24,7 @@ from services.demo.catalogue import (
     USERS,
 )
 from services.demo.names import ascii_slug, draw_name
+from services.demo.plant import DemoContract, DemoRequest
 from services.demo.rand import Weighted, clamp, stream
 
 ROSTER_DAYS_AHEAD = 14
@@ -320,3 +321,44 @@ def _set_statuses(
         minutes = rng.randint(3, 240)
         o.set_status(status, (now - timedelta(minutes=minutes)).replace(second=0, microsecond=0))
         o.updated_at = o.status_updated_at
+
+
+def build_rostering_wishes(
+    seed: int, now: datetime, operators: list[Operator], roster: Roster
+) -> tuple[tuple[DemoContract, ...], tuple[DemoRequest, ...]]:
+    """A few operators with a contract of their own and a few requests in the weeks ahead, so
+    the roster grid has some to show (the published rotation does not honour them yet: that is
+    what Optimise is for). A part-timer (at most 3 shifts = 1440 minutes a week, never on a
+    weekend), one who works no nights, one at most 4 days in a row; a night shift somebody
+    would rather not work (weight 50), an early shift somebody asks for (weight 5) and a day
+    somebody cannot work (a medical appointment)."""
+    if len(operators) < 6:
+        return (), ()
+    rng = stream(seed, "roster wishes")
+    picks = rng.sample(sorted(o.id for o in operators), 6)
+    contracts = (
+        DemoContract(
+            picks[0],
+            max_weekly_minutes=3 * 480,
+            unavailable_weekdays=(5, 6),
+            notes="part time: three shifts a week, no weekends",
+        ),
+        DemoContract(picks[1], max_shifts={"C": 0}, notes="no night shifts"),
+        DemoContract(picks[2], max_consecutive_shifts=4),
+    )
+    today = now.date()
+    ahead = [a for a in roster.assignments if today < a.day <= today + timedelta(days=13)]
+    requests: list[DemoRequest] = []
+    nights = [a for a in ahead if a.operator_id == picks[3] and a.shift_id == "C"]
+    if nights:
+        requests.append(DemoRequest(picks[3], nights[0].day, "off", "C", 50, "family event"))
+    worked = {a.day for a in ahead if a.operator_id == picks[4]}
+    free = [d for d in (today + timedelta(days=k) for k in range(2, 14)) if d not in worked]
+    if free:
+        requests.append(DemoRequest(picks[4], free[0], "on", "A", 5))
+    requests.append(
+        DemoRequest(
+            picks[5], today + timedelta(days=3), "unavailable", "", 0, "medical appointment"
+        )
+    )
+    return contracts, tuple(requests)
