@@ -198,3 +198,25 @@ def test_a_publish_refused_on_conflicts_lists_the_cells_and_a_new_draft_is_disca
     assert DraftService(app).list() == []
     assert grid.drafts_bar.selector.currentText() == "Published"
     assert _stored(app, "OP-3", 4) == ("L", "scheduled")
+
+
+def test_another_seats_edit_and_publish_of_the_shown_draft_arrive(
+    grid: RosterWidget, app: Any, qtbot: Any
+) -> None:
+    store, model = grid.store, grid.model
+    drafts = DraftService(app)
+    made = drafts.create(LEAD, "shared", MONDAY, DAYS)
+    qtbot.waitUntil(lambda: "shared (0 cells)" in _selector(grid), timeout=10_000)
+    grid.drafts_bar.choose(made.id)
+    qtbot.waitUntil(lambda: store.draft_view is not None and _idle(grid), timeout=10_000)
+    edited = drafts.edit(OTHER, made.id, [CellChange("OP-4", MONDAY, OFF, "L")], made.version)
+    qtbot.waitUntil(lambda: model.index_of("OP-4", 0).data() == "L", timeout=10_000)
+    assert store.draft is not None
+    assert store.draft.version == edited.version
+    assert _stored(app, "OP-4", 0) is None
+    drafts.publish(OTHER, made.id, edited.version)
+    qtbot.waitUntil(lambda: store.draft is None and _idle(grid), timeout=10_000)
+    assert "The draft 'shared' was published by admin" in grid.message.text()
+    assert grid.drafts_bar.selector.currentText() == "Published"
+    qtbot.waitUntil(lambda: model.index_of("OP-4", 0).data() == "L", timeout=10_000)
+    assert _stored(app, "OP-4", 0) == ("L", "scheduled")
