@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 METRICS: dict[str, str] = {
     "temperature_c": "Temperature (°C)",
@@ -17,10 +17,12 @@ METRICS: dict[str, str] = {
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """The time span a snapshot covers: [start, end)."""
+    """The time span a snapshot covers: [start, end); ``tz`` is the plant's time zone, in
+    which its days (and shifts) begin and end and its times are shown."""
 
     start: datetime
     end: datetime
+    tz: tzinfo = UTC
 
     def __post_init__(self) -> None:
         if self.start.tzinfo is None or self.end.tzinfo is None:
@@ -31,6 +33,23 @@ class Window:
     @property
     def seconds(self) -> float:
         return (self.end - self.start).total_seconds()
+
+    @property
+    def first_day(self) -> date:
+        """The plant's day the window starts on."""
+        return self.start.astimezone(self.tz).date()
+
+    @property
+    def last_day(self) -> date:
+        """The plant's day the window ends on (its last instant's day)."""
+        return (self.end - timedelta(microseconds=1)).astimezone(self.tz).date()
+
+    def day_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """The instants the plant's ``day`` starts and ends (in UTC; 23 or 25 hours long on the
+        days the clocks change)."""
+        start = datetime.combine(day, datetime.min.time(), tzinfo=self.tz)
+        end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=self.tz)
+        return start.astimezone(UTC), end.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)

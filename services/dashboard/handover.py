@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.engine import Connection
@@ -20,6 +20,7 @@ from domain.model.alerts import AlertState
 from domain.model.people import Shift, ShiftAssignmentStatus
 from domain.model.plant import MachineStatus
 from domain.model.work import WorkOrderStatus
+from services.allocation.facts import plant_timezone
 from services.bootstrap import App
 from services.dashboard import production as P
 from services.dashboard.dtos import Kpi, OeeRow, Window
@@ -96,14 +97,18 @@ class HandoverReport:
     truncated: tuple[str, ...]  # sections cut at MAX_ROWS
 
 
-def current_shift(shifts: Sequence[Shift], now: datetime) -> tuple[Shift, datetime] | None:
-    """The shift running at ``now`` and the day it started on (a night shift started yesterday
-    when it is past midnight); None when no shift covers ``now``."""
+def current_shift(
+    shifts: Sequence[Shift], now: datetime, tz: tzinfo = UTC
+) -> tuple[Shift, datetime] | None:
+    """The shift running at ``now`` and when it started (a night shift started yesterday when
+    it is past midnight); shifts keep the plant's clock (``tz``). None when no shift covers
+    ``now``."""
     best: tuple[Shift, datetime] | None = None
+    today = now.astimezone(tz).date()
     for shift in shifts:
         for back in (0, 1):
-            day = (now - timedelta(days=back)).date()
-            start, end = shift.window_on(day, UTC)
+            day = today - timedelta(days=back)
+            start, end = shift.window_on(day, tz)
             if start <= now < end and (best is None or start > best[1]):
                 best = (shift, start)
     return best
@@ -113,13 +118,14 @@ def read_handover(app: App, actor: Actor, now: datetime | None = None) -> Handov
     now = now or app.clock.now()
     with app.engine.connect().execution_options(read_only=True) as conn, conn.begin():
         shifts = [R.SHIFT.from_row(r) for r in conn.execute(select(people.shifts)).mappings().all()]
-        running = current_shift(shifts, now)
+        tz = plant_timezone(conn)
+        running = current_shift(shifts, now, tz)
         if running is None:
-            window = Window(now - timedelta(hours=FALLBACK_HOURS), now)
+            window = Window(now - timedelta(hours=FALLBACK_HOURS), now, tz)
             shift_label, shift_id = f"last {FALLBACK_HOURS} hours", None
         else:
             shift, start = running
-            window = Window(start, max(now, start + timedelta(seconds=1)))
+            window = Window(start, max(now, start + timedelta(seconds=1)), tz)
             shift_label, shift_id = f"{shift.name} ({shift.id})", shift.id
         infos = P.machines(conn)
         oee = P.oee_rows(conn, window, infos, P.samples(conn, window))
@@ -279,7 +285,7 @@ def _hotspots(conn: Connection, window: Window) -> tuple[IdleHotspot, ...]:
 def _absences(conn: Connection, window: Window, shift_id: str | None) -> tuple[AbsenceLine, ...]:
     """Absent operators of the shift's day(s): the roster's absences and attendance records."""
     operators, _, _ = _names(conn)
-    first, last = window.start.date(), (window.end - timedelta(microseconds=1)).date()
+    first, last = window.first_day, window.last_day
     sa, att = people.shift_assignments, people.attendance
     found: dict[tuple[str, str], AbsenceLine] = {}
     roster = select(sa.c.operator_id, sa.c.day, sa.c.shift_id).where(

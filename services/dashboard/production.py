@@ -11,7 +11,7 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
@@ -203,8 +203,10 @@ def _row(scope: str, id_: str, name: str, line_id: str | None, tot: OeeTotals) -
 
 
 def heatmap(window: Window, infos: Sequence[MachineInfo], rows: Sequence[Sample]) -> Heatmap:
-    """Mean utilisation per machine and hour of the window (hours counted from its start)."""
-    first = window.start.replace(minute=0, second=0, microsecond=0)
+    """Mean utilisation per machine and hour of the window: hours of the plant's clock (a
+    zone half an hour off UTC starts them at :30 UTC), counted from the window's start."""
+    local = window.start.astimezone(window.tz).replace(minute=0, second=0, microsecond=0)
+    first = local.astimezone(UTC)  # hours counted on UTC: no wall-clock arithmetic over DST
     count = min(MAX_HEATMAP_HOURS, max(1, int((window.end - first).total_seconds() // 3600) + 1))
     if first + timedelta(hours=count - 1) >= window.end:
         count = max(1, count - 1)
@@ -289,7 +291,7 @@ def activity_kpi(conn: Connection, window: Window) -> Kpi:
 
 def attendance_kpi(conn: Connection, window: Window) -> Kpi:
     a = people.attendance
-    first, last = window.start.date(), (window.end - timedelta(microseconds=1)).date()
+    first, last = window.first_day, window.last_day
     row = conn.execute(
         select(
             func.count(),

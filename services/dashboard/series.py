@@ -103,17 +103,13 @@ def demand_series(
     return DemandSeries(product_id, history, forecast, model, created)
 
 
-def _day_bounds(day: date) -> tuple[datetime, datetime]:
-    start = datetime.combine(day, datetime.min.time(), tzinfo=UTC)
-    return start, start + timedelta(days=1)
-
-
 def timeline_day(conn: Connection, window: Window) -> date:
     """The day whose index timeline to show: the window's last day when anything was recorded
-    on it, else the latest day of the window with index records or time logs."""
-    last = (window.end - timedelta(microseconds=1)).date()
+    on it, else the latest day of the window with index records or time logs (the plant's
+    days)."""
+    last = window.last_day
     ir, tl = vision.index_records, vision.time_logs
-    start, end = _day_bounds(last)
+    start, end = window.day_bounds(last)
     if (
         conn.execute(select(ir.c.id).where(ir.c.day == last).limit(1)).first()
         or conn.execute(select(tl.c.id).where(tl.c.at >= start, tl.c.at < end).limit(1)).first()
@@ -123,16 +119,17 @@ def timeline_day(conn: Connection, window: Window) -> date:
         select(func.max(tl.c.at)).where(tl.c.at >= window.start, tl.c.at < window.end)
     ).scalar_one_or_none()
     latest_rec = conn.execute(
-        select(func.max(ir.c.day)).where(ir.c.day >= window.start.date(), ir.c.day <= last)
+        select(func.max(ir.c.day)).where(ir.c.day >= window.first_day, ir.c.day <= last)
     ).scalar_one_or_none()
-    candidates = [d for d in (latest_rec, latest_log.date() if latest_log else None) if d]
+    log_day = _aware(latest_log).astimezone(window.tz).date() if latest_log else None
+    candidates = [d for d in (latest_rec, log_day) if d]
     return max(candidates) if candidates else last
 
 
-def index_timeline(conn: Connection, day: date) -> tuple[IndexRow, ...]:
-    """Planned versus actual per index of ``day``: the stored index records when the vision
-    pipeline wrote them, else the cameras' time logs of the day grouped by index, else the
-    planned slots alone. Times of day are read as UTC (the demo plant's zone)."""
+def index_timeline(conn: Connection, day: date, window: Window) -> tuple[IndexRow, ...]:
+    """Planned versus actual per index of the plant's ``day``: the stored index records when
+    the vision pipeline wrote them, else the cameras' time logs of the day grouped by index,
+    else the planned slots alone. Times of day are in the plant's zone (``window.tz``)."""
     sched_row = (
         conn.execute(select(vision.day_schedules).where(vision.day_schedules.c.day == day))
         .mappings()
@@ -140,7 +137,7 @@ def index_timeline(conn: Connection, day: date) -> tuple[IndexRow, ...]:
     )
     planned: dict[int, tuple[datetime, datetime]] = {}
     if sched_row is not None:
-        schedule = R.DAY_SCHEDULE.from_row(sched_row, tz=UTC)
+        schedule = R.DAY_SCHEDULE.from_row(sched_row, tz=window.tz)
         planned = {s.number: (s.start, s.end) for s in schedule.index_slots()}
     ir = vision.index_records
     records = {
@@ -171,7 +168,7 @@ def index_timeline(conn: Connection, day: date) -> tuple[IndexRow, ...]:
             )
         return tuple(out)
     tl = vision.time_logs
-    lo, hi = _day_bounds(day)
+    lo, hi = window.day_bounds(day)
     logged = {
         r.index_number: r
         for r in conn.execute(

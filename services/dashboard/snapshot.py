@@ -9,8 +9,10 @@ every seat must not take.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from services.allocation.facts import plant_timezone
 from services.analytics.cache import newest_forecast
 from services.bootstrap import App
 from services.dashboard import production as P
@@ -45,6 +47,7 @@ def read_snapshot(
     if metric not in METRICS:
         raise ValueError(f"unknown machine metric {metric!r}")
     with app.engine.connect().execution_options(read_only=True) as conn, conn.begin():
+        window = replace(window, tz=plant_timezone(conn))  # days and hours: the plant's
         infos = P.machines(conn)
         rows = P.samples(conn, window)
         oee = P.oee_rows(conn, window, infos, rows)
@@ -61,14 +64,14 @@ def read_snapshot(
         products = S.demand_products(conn)
         pids = [p for p, _ in products]
         product = product_id if product_id in pids else (pids[0] if pids else None)
-        until = (window.end - timedelta(microseconds=1)).date()
+        until = window.last_day
         demand = (
             S.demand_series(conn, product, until, lambda pid: newest_forecast(app, pid))
             if product
             else None
         )
         day = S.timeline_day(conn, window)
-        indices = S.index_timeline(conn, day)
+        indices = S.index_timeline(conn, day, window)
         heat = P.heatmap(window, infos, rows)
     notes = _notes(kpis, metric_series, demand, indices, rows)
     return DashboardSnapshot(
