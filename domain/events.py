@@ -22,6 +22,7 @@ class Topic(enum.StrEnum):
     ALLOCATION = "allocation"
     SCHEDULE = "schedule"
     ROSTER = "roster"
+    ROSTER_DRAFT = "roster_draft"  # a draft roster changed (the published one did not)
     ZONE = "zone"
     CAMERA = "camera"
     VISION = "vision"

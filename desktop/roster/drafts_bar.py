@@ -103,7 +103,7 @@ class DraftsBar(QWidget):
         self.selector.blockSignals(False)
 
     def _on_hub_changed(self, events: list[ChangeEvent]) -> None:
-        if touches(events, Topic.ROSTER) and any(e.kind.startswith("draft_") for e in events):
+        if touches(events, Topic.ROSTER_DRAFT):
             self.reload()
 
     # -- choosing --------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import shiboken6
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from desktop.change_hub import touches
+from desktop.change_hub import ids_of, touches
 from desktop.context import DesktopContext
 from desktop.messages import describe
 from desktop.roster.undo import RosterEdit
@@ -139,6 +139,8 @@ class RosterStore(QObject):
         fresh = [e for e in events if e.request_id not in self._own_requests]
         if fresh and touches(fresh, Topic.ROSTER, Topic.OPERATOR, Topic.PLANT):
             self.reload()
+        elif self.draft is not None and self.draft.id in ids_of(fresh, Topic.ROSTER_DRAFT):
+            self.reload()  # somebody else changed the draft shown
 
     def set_filters(self, filters: Filters) -> None:
         if filters != self.filters:

@@ -18,9 +18,10 @@ published.
   status: refused as a whole, with nothing written, when a published cell changed since the
   draft was made (each conflict listed) or when the result breaks a labour rule.
 
-Every write has an audit row (entity ``roster_draft``) and a ``Topic.ROSTER`` change event
-(``draft_created``, ``draft_edited``, ``draft_published``, ``draft_discarded``) so other seats
-see drafts appear and change.
+Every write has an audit row (entity ``roster_draft``) and a ``Topic.ROSTER_DRAFT`` change event
+(``draft_created``, ``draft_edited``, ``draft_published``, ``draft_discarded``) so other seats'
+roster screens see drafts appear and change; the allocation board, which reloads on every
+``Topic.ROSTER`` event, hears of a draft only when it is published (the ``saved`` event).
 """
 
 from __future__ import annotations
@@ -289,7 +290,7 @@ class DraftService:
                 None,
                 {"name": name, "start": start.isoformat(), "days": days, "cells": len(merged)},
             )
-            uow.record(Change(Topic.ROSTER, "draft_created", (draft_id,), {"name": name}))
+            uow.record(Change(Topic.ROSTER_DRAFT, "draft_created", (draft_id,), {"name": name}))
             uow.commit()
         return self.get(draft_id)
 
@@ -321,7 +322,7 @@ class DraftService:
                 {c.operator_id + "|" + c.day.isoformat(): c.after for c in changes},
             )
             ops = tuple(dict.fromkeys(c.operator_id for c in changes))
-            uow.record(Change(Topic.ROSTER, "draft_edited", (draft_id,), {"operators": ops}))
+            uow.record(Change(Topic.ROSTER_DRAFT, "draft_edited", (draft_id,), {"operators": ops}))
             uow.commit()
         return self.get(draft_id)
 
@@ -366,7 +367,7 @@ class DraftService:
                 {"status": DRAFT},
                 {"status": PUBLISHED, "cells": len(changes)},
             )
-            uow.record(Change(Topic.ROSTER, "draft_published", (draft_id,)))
+            uow.record(Change(Topic.ROSTER_DRAFT, "draft_published", (draft_id,)))
             uow.commit()
         return self.get(draft_id)
 
@@ -390,7 +391,7 @@ class DraftService:
                 {"status": DRAFT},
                 {"status": DISCARDED},
             )
-            uow.record(Change(Topic.ROSTER, "draft_discarded", (draft_id,)))
+            uow.record(Change(Topic.ROSTER_DRAFT, "draft_discarded", (draft_id,)))
             uow.commit()
         return self.get(draft_id)
 
