@@ -18,7 +18,7 @@ def _ts(day: date) -> float:
 class DemandChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-        self.setLabel("bottom", "UTC")
+        self.setLabel("bottom", "day")  # the plant's days, each drawn at its UTC midnight
         self.setObjectName("demand_chart")
         self.showGrid(x=True, y=True, alpha=0.2)
         self.setLabel("left", "units per day")

@@ -18,10 +18,6 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v * 100:.1f} %"
 
 
-def _t(v: datetime | None) -> str:
-    return "—" if v is None else f"{v:%d %b %H:%M}"
-
-
 def _table(header: Sequence[str], rows: Iterable[Sequence[object]], empty: str) -> str:
     body = ["<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in row) + "</tr>" for row in rows]
     if not body:
@@ -35,9 +31,13 @@ def _table(header: Sequence[str], rows: Iterable[Sequence[object]], empty: str) 
 
 def handover_html(r: HandoverReport) -> str:
     w = r.window
+
+    def _t(v: datetime | None) -> str:  # times on the plant's clock
+        return "—" if v is None else f"{w.local(v):%d %b %H:%M}"
+
     parts = [
         f"<h1>Shift handover: {escape(r.plant)}</h1>",
-        f"<p><b>Shift:</b> {escape(r.shift)}, {_t(w.start)} – {_t(w.end)} (UTC)<br/>"
+        f"<p><b>Shift:</b> {escape(r.shift)}, {_t(w.start)} – {_t(w.end)} ({w.zone})<br/>"
         f"<b>Prepared by</b> {escape(r.generated_by)} at seat {escape(r.seat)}, "
         f"{_t(r.generated_at)}</p>",
         "<h2>Performance</h2>",

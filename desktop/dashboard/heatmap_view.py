@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
-from services.dashboard.dtos import Heatmap
+from services.dashboard.dtos import Heatmap, Window
 
 MAX_ROW_LABELS = 40
 
@@ -25,7 +27,10 @@ class HeatmapView(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no ty
         self.setLabel("bottom", "hour (UTC)")
         self.data: np.ndarray = np.zeros((0, 0))
 
-    def show_heatmap(self, heat: Heatmap) -> None:
+    def show_heatmap(self, heat: Heatmap, window: Window | None = None) -> None:
+        """Show ``heat``; hours are labelled on the plant's clock (``window.tz``) when given."""
+        zone = window.tz if window is not None else UTC
+        self.setLabel("bottom", f"hour ({window.zone if window is not None else 'UTC'})")
         rows, cols = len(heat.machines), len(heat.hours)
         data = np.full((max(rows, 1), max(cols, 1)), np.nan)
         for i, row in enumerate(heat.values):
@@ -42,7 +47,8 @@ class HeatmapView(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no ty
         step = max(1, cols // 12)
         bottom = self.getAxis("bottom")
         labels = [
-            (j + 0.5, t.strftime("%H" if cols <= 24 else "%d %H")) for j, t in enumerate(heat.hours)
+            (j + 0.5, t.astimezone(zone).strftime("%H" if cols <= 24 else "%d %H"))
+            for j, t in enumerate(heat.hours)
         ]
         bottom.setTicks([labels[::step]])
         seen = int(np.count_nonzero(~np.isnan(data)))

@@ -7,6 +7,7 @@ from datetime import date
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from desktop.dashboard.zone_axis import time_axis
 from services.dashboard.dtos import IndexRow
 
 
@@ -22,8 +23,8 @@ def _colour(productivity: float | None) -> str:
 
 class IndexTimeline(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-        self.setLabel("bottom", "UTC")
+        super().__init__(parent, axisItems={"bottom": time_axis()})
+        self.setLabel("bottom", "UTC")  # the plant's zone once a snapshot is shown
         self.setObjectName("index_timeline")
         self.getPlotItem().invertY(True)
         self.setLabel("left", "index")

@@ -6,13 +6,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QWidget
 
+from desktop.dashboard.zone_axis import time_axis
 from services.dashboard.dtos import METRICS, MetricSeries
 
 
 class MetricChart(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type hints
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, axisItems={"bottom": pg.DateAxisItem(utcOffset=0)})
-        self.setLabel("bottom", "UTC")
+        super().__init__(parent, axisItems={"bottom": time_axis()})
+        self.setLabel("bottom", "UTC")  # the plant's zone once a snapshot is shown
         self.setObjectName("metric_chart")
         self.showGrid(x=True, y=True, alpha=0.2)
         self.curve = self.plot([], [], pen=pg.mkPen("#4e79a7", width=1.5))

@@ -33,6 +33,7 @@ from desktop.dashboard.index_timeline import IndexTimeline
 from desktop.dashboard.kpi_card import KpiCard
 from desktop.dashboard.metric_chart import MetricChart
 from desktop.dashboard.store import WINDOWS, DashboardStore
+from desktop.dashboard.zone_axis import keep_zone
 from desktop.messages import describe
 from domain.auth import Actor
 from services.analytics.jobs import JOB_TITLES, JobSummary, permitted_jobs, run_permitted_jobs
@@ -189,12 +190,15 @@ class DashboardWidget(QWidget):
         products = dict(snap.products)
         demand = snap.demand
         self.demand_chart.show_series(demand, products.get(demand.product_id, "") if demand else "")
-        self.heatmap.show_heatmap(snap.heatmap)
+        self.heatmap.show_heatmap(snap.heatmap, snap.window)
         self.timeline.show_indices(snap.index_day, snap.indices)
+        for chart in (self.metric_chart, self.timeline):
+            keep_zone(chart, snap.window)
         self._fill_oee(snap)
         self.notes.setText("\n".join(snap.notes) or "Every chart has data.")
         w = snap.window
-        self.status.setText(f"{w.start:%d %b %H:%M} – {w.end:%d %b %H:%M} UTC")
+        start, end = w.local(w.start), w.local(w.end)
+        self.status.setText(f"{start:%d %b %H:%M} – {end:%d %b %H:%M} {w.zone}")
 
     def _fill_pickers(self, snap: DashboardSnapshot) -> None:
         self._filling = True

@@ -35,6 +35,20 @@ class Window:
         return (self.end - self.start).total_seconds()
 
     @property
+    def zone(self) -> str:
+        """The zone's name, e.g. ``Europe/Berlin`` (for labels)."""
+        return str(getattr(self.tz, "key", None) or self.tz)
+
+    def local(self, at: datetime) -> datetime:
+        """``at`` on the plant's clock."""
+        return at.astimezone(self.tz)
+
+    def utc_offset(self) -> int:
+        """Seconds the plant's clock is ahead of UTC at the window's end (for chart axes)."""
+        offset = self.end.astimezone(self.tz).utcoffset()
+        return int(offset.total_seconds()) if offset is not None else 0
+
+    @property
     def first_day(self) -> date:
         """The plant's day the window starts on."""
         return self.start.astimezone(self.tz).date()
