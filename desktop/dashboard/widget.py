@@ -8,7 +8,6 @@ import logging
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -34,6 +33,7 @@ from desktop.dashboard.kpi_card import KpiCard
 from desktop.dashboard.metric_chart import MetricChart
 from desktop.dashboard.store import WINDOWS, DashboardStore
 from desktop.dashboard.zone_axis import keep_zone
+from desktop.export_file import save_png
 from desktop.messages import describe
 from domain.auth import Actor
 from services.analytics.jobs import JOB_TITLES, JobSummary, permitted_jobs, run_permitted_jobs
@@ -43,17 +43,6 @@ from services.dashboard.export import file_names, write_csv
 from services.dashboard.handover import read_handover
 
 log = logging.getLogger(__name__)
-
-
-def save_png(image: QImage, path: str | Path) -> Path:
-    """Write ``image`` as a PNG (the suffix, made ``.png``, picks the format); QImage needs
-    no GUI thread."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        target = target.with_suffix(".png")
-    if not image.save(str(target)):
-        raise OSError(f"could not write {target}")
-    return target
 
 
 def print_handover(app: App, actor: Actor, path: str | Path) -> Path:

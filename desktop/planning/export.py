@@ -1,28 +1,19 @@
-"""The Gantt chart's PNG and PDF exports, written off the GUI thread.
+"""The Gantt chart's PDF export, drawn and written off the GUI thread (its PNG export is
+``desktop.export_file.save_png`` of a grab).
 
-Only what touches the chart widget happens on the GUI thread: the grab into a QImage (PNG) or
-the chart's painting recorded into a QPicture (PDF, so it stays vector). Encoding and writing
-the file use neither widgets nor the chart, so they run in a runner query."""
+Only what touches the chart widget happens on the GUI thread: its painting recorded into a
+QPicture (so the PDF stays vector). Drawing that into the PDF and writing the file use neither
+widgets nor the chart, so they run in a runner query."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from PySide6.QtCore import QSize
-from PySide6.QtGui import QImage, QPageLayout, QPageSize, QPainter, QPdfWriter, QPicture
+from PySide6.QtGui import QPageLayout, QPageSize, QPainter, QPdfWriter, QPicture
 
 from desktop.export_file import unwritable
 from desktop.planning.chart import GanttChart
-
-
-def save_png(image: QImage, path: str | Path) -> Path:
-    """Write a grab of the chart as a PNG (the suffix made ``.png``); returns the path."""
-    target = Path(path)
-    if target.suffix.lower() != ".png":
-        target = target.with_suffix(".png")
-    if not image.save(str(target)):  # the format by the suffix
-        raise unwritable(target)
-    return target
 
 
 def record_chart(chart: GanttChart) -> tuple[QPicture, QSize]:

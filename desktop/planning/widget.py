@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.context import DesktopContext
+from desktop.export_file import save_png
 from desktop.messages import describe
 from desktop.planning.chart import ColourMode, GanttChart
-from desktop.planning.export import record_chart, save_pdf, save_png
+from desktop.planning.export import record_chart, save_pdf
 from desktop.planning.store import PlanStore
 from domain.auth import Permission
 from domain.model.planning import ScenarioStatus
