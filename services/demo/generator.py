@@ -85,7 +85,7 @@ def generate_plant(
     operators = build_operators(seed, now, size.operators, layout.machines)
     shifts = build_shifts()
     roster = build_roster(seed, now, size.history_days, operators, shifts)
-    contracts, shift_requests = build_rostering_wishes(seed, now, operators, roster)
+    wishes = build_rostering_wishes(seed, now, operators, shifts, roster)
     orders = build_orders(seed, now, size.open_work_orders, size.history_days, layout, catalogue)
     if zone_presets is None:
         zone_presets = load_zone_presets()
@@ -112,14 +112,14 @@ def generate_plant(
         cameras=[build_camera(layout.machines)],
         zones=build_zones(zone_presets, layout.machines),
         day_schedules=build_day_schedules(now, size.history_days),
-        shift_assignments=roster.assignments,
+        shift_assignments=wishes.assignments,
         size=size,
         seed=seed,
         now=now,
         drifting_machine_id=layout.drifting_machine_id,
         absences=roster.absences,
-        contracts=contracts,
-        shift_requests=shift_requests,
+        contracts=wishes.contracts,
+        shift_requests=wishes.requests,
     )
     log.info(
         "demo plant: %d operators, %d machines, %d work orders (seed %d, now %s)",

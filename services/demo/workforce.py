@@ -323,42 +323,78 @@ def _set_statuses(
         o.updated_at = o.status_updated_at
 
 
+@dataclass(frozen=True, slots=True)
+class RosterWishes:
+    contracts: tuple[DemoContract, ...]
+    requests: tuple[DemoRequest, ...]
+    assignments: list[ShiftAssignment]  # the roster, its days ahead following the contracts
+
+
 def build_rostering_wishes(
-    seed: int, now: datetime, operators: list[Operator], roster: Roster
-) -> tuple[tuple[DemoContract, ...], tuple[DemoRequest, ...]]:
-    """A few operators with a contract of their own and a few requests in the weeks ahead, so
-    the roster grid has some to show (the published rotation does not honour them yet: that is
-    what Optimise is for). A part-timer (at most 3 shifts = 1440 minutes a week, never on a
-    weekend), one who works no nights, one at most 4 days in a row; a night shift somebody
-    would rather not work (weight 50), an early shift somebody asks for (weight 5) and a day
-    somebody cannot work (a medical appointment)."""
-    if len(operators) < 6:
-        return (), ()
+    seed: int, now: datetime, operators: list[Operator], shifts: list[Shift], roster: Roster
+) -> RosterWishes:
+    """A few operators with a contract of their own and a few requests in the two weeks ahead,
+    so the roster grid has some to show. From tomorrow on the published roster follows the
+    contracts (the history stays the 2-2-2 rotation): a part-timer (at most 1440 minutes a
+    week, never at weekends) works early shifts Monday to Wednesday, one who works no nights
+    and one who works at most 4 days in a row lose the night and the early shifts of their
+    rotation. Requests: a night shift somebody would rather not work (weight 50: Optimise
+    weighs it against the cover), an early shift somebody asks for on a day off (weight 5) and
+    a day off somebody cannot work at all (a medical appointment)."""
+    today = now.date()
+    horizon = [today + timedelta(days=k) for k in range(ROSTER_DAYS_AHEAD + 1)]
+    rostered = {(a.operator_id, a.day): a.shift_id for a in roster.assignments}
+    away = {op for op, d in roster.absences if today - timedelta(days=1) <= d}
+    # the contracts start on a day off (today off, no absences ahead): nothing in progress
+    free_today = sorted(
+        o.id for o in operators if (o.id, today) not in rostered and o.id not in away
+    )
+    if len(free_today) < 3 or len(operators) < 6:
+        return RosterWishes((), (), roster.assignments)
     rng = stream(seed, "roster wishes")
-    picks = rng.sample(sorted(o.id for o in operators), 6)
+    part_timer, no_nights, short_runs = rng.sample(free_today, 3)
+    others = sorted({o.id for o in operators} - {part_timer, no_nights, short_runs})
+    night_owl, keen, patient = rng.sample(others, 3)
     contracts = (
         DemoContract(
-            picks[0],
+            part_timer,
             max_weekly_minutes=3 * 480,
             unavailable_weekdays=(5, 6),
             notes="part time: three shifts a week, no weekends",
         ),
-        DemoContract(picks[1], max_shifts={"C": 0}, notes="no night shifts"),
-        DemoContract(picks[2], max_consecutive_shifts=4),
+        DemoContract(no_nights, max_shifts={"C": 0}, notes="no night shifts"),
+        DemoContract(short_runs, max_consecutive_shifts=4, notes="at most four days in a row"),
     )
-    today = now.date()
-    ahead = [a for a in roster.assignments if today < a.day <= today + timedelta(days=13)]
-    requests: list[DemoRequest] = []
-    nights = [a for a in ahead if a.operator_id == picks[3] and a.shift_id == "C"]
-    if nights:
-        requests.append(DemoRequest(picks[3], nights[0].day, "off", "C", 50, "family event"))
-    worked = {a.day for a in ahead if a.operator_id == picks[4]}
-    free = [d for d in (today + timedelta(days=k) for k in range(2, 14)) if d not in worked]
-    if free:
-        requests.append(DemoRequest(picks[4], free[0], "on", "A", 5))
-    requests.append(
-        DemoRequest(
-            picks[5], today + timedelta(days=3), "unavailable", "", 0, "medical appointment"
+    by_id = {s.id: s for s in shifts}
+    ahead = set(horizon[1:])
+    kept = [
+        a
+        for a in roster.assignments
+        if not (
+            a.day in ahead
+            and (
+                a.operator_id == part_timer
+                or (a.operator_id == no_nights and a.shift_id == "C")
+                or (a.operator_id == short_runs and a.shift_id == "A")
+            )
         )
-    )
-    return contracts, tuple(requests)
+    ]
+    part_time = [
+        _assignment(rng, part_timer, by_id["A"], d, now, None)
+        for d in horizon[3:]
+        if d.weekday() in (0, 1, 2)
+    ]
+    order = {s.id: i for i, s in enumerate(shifts)}
+    assignments = sorted(kept + part_time, key=lambda a: (a.day, order[a.shift_id], a.operator_id))
+    worked = {(a.operator_id, a.day): a.shift_id for a in assignments}
+    requests: list[DemoRequest] = []
+    nights = [d for d in horizon[1:] if worked.get((night_owl, d)) == "C"]
+    if nights:
+        requests.append(DemoRequest(night_owl, nights[0], "off", "C", 50, "family event"))
+    days_off = [d for d in horizon[2:] if (keen, d) not in worked]
+    if days_off:
+        requests.append(DemoRequest(keen, days_off[0], "on", "A", 5))
+    free = [d for d in horizon[3:] if (patient, d) not in worked]
+    if free:
+        requests.append(DemoRequest(patient, free[0], "unavailable", "", 0, "medical appointment"))
+    return RosterWishes(contracts, tuple(requests), assignments)

@@ -17,9 +17,11 @@ the same weight: an operator works at most one shift a day, so at most one of th
 ``on`` request must name its shift: "work any shift that day" is not a term the solver's model
 has, so it is refused when it is written (:func:`request_problems`).
 
-A day that cannot be worked but is already fixed as a worked shift (in the past, locked or
-clocked in) is left out of ``days_off``: the solver would otherwise find no roster at all, and
-the grid still blames a new edit onto such a day.
+Days that can no longer change (in the past, locked, clocked in, absent) bind the contract:
+a fixed shift on a day that cannot be worked is left out of ``days_off``, and no limit is made
+tighter than what the fixed days already hold (a new contract does not make last week's shifts
+a rule the solver cannot meet: it would find no roster at all). The grid still blames a new
+edit for each rule it breaks.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from domain.errors import ValidationError
-from domain.rules.rostering import Contract, ShiftRequest
+from domain.rules.rostering import Contract, ShiftRequest, weekends
 from services.rostering.policy import RosterPolicy
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -234,53 +236,124 @@ def to_contract(
     start: date,
     days: int,
     requests: Iterable[ShiftRequestDto] = (),
-    fixed_work: Collection[int] = (),
+    fixed_work: Mapping[int, str] | None = None,
+    fixed_off: Collection[int] = (),
+    minutes: Mapping[str, int] | None = None,
 ) -> Contract:
     """The domain contract of one operator over ``days`` days from ``start``: the site's
     (``policy``) with the stored limits over it, scaled to the range; days off from the
-    unavailable weekdays and the ``unavailable`` requests in range, except ``fixed_work``
-    (day indexes already fixed as a worked shift)."""
+    unavailable weekdays and the ``unavailable`` requests in range.
+
+    ``fixed_work`` (day index -> shift) and ``fixed_off`` are the days nobody can change any
+    more (past, locked, clocked in, absent). A fixed shift is not made a day off, the weekly
+    minimum is pro rata of the days that can still be worked, and no limit is tighter than
+    what the fixed days already hold (a contract made today does not make last week's shifts
+    a rule the roster cannot meet): the rules judge what can still change. ``minutes``: the
+    length of each shift type (for the fixed minutes)."""
+    fixed = dict(fixed_work or {})
     base = policy.contract(days)
     unavailable = {
         (r.day - start).days
         for r in requests
         if r.kind is RequestKind.UNAVAILABLE and start <= r.day < start + timedelta(days=days)
     }
-    if stored is None:
-        return replace(base, days_off=frozenset(unavailable - set(fixed_work)))
-    weeks = days / 7
-    unavailable |= {
-        d for d in range(days) if (start.weekday() + d) % 7 in stored.unavailable_weekdays
-    }
-    return replace(
-        base,
-        max_shifts={s: math.ceil(n * weeks) for s, n in stored.max_shifts.items()},
-        min_total_minutes=(
-            base.min_total_minutes
-            if stored.min_weekly_minutes is None
-            else math.floor(stored.min_weekly_minutes * weeks)
-        ),
-        max_total_minutes=(
-            base.max_total_minutes
-            if stored.max_weekly_minutes is None
-            else math.ceil(stored.max_weekly_minutes * weeks)
-        ),
-        min_consecutive_shifts=_or(stored.min_consecutive_shifts, base.min_consecutive_shifts),
-        max_consecutive_shifts=(
-            base.max_consecutive_shifts
-            if stored.max_consecutive_shifts is None
-            else stored.max_consecutive_shifts
-        ),
-        min_consecutive_days_off=_or(
-            stored.min_consecutive_days_off, base.min_consecutive_days_off
-        ),
-        max_weekends=(
-            base.max_weekends
-            if stored.max_weekends_per_4_weeks is None
-            else math.ceil(stored.max_weekends_per_4_weeks * days / 28)
-        ),
-        days_off=frozenset(unavailable - set(fixed_work)),
+    if stored is not None:
+        unavailable |= {
+            d for d in range(days) if (start.weekday() + d) % 7 in stored.unavailable_weekdays
+        }
+    days_off = frozenset(unavailable - set(fixed))
+    contract = replace(base, days_off=days_off)
+    if stored is not None:
+        weeks = days / 7
+        workable = days - len(days_off | set(fixed_off))
+        contract = replace(
+            contract,
+            max_shifts={s: math.ceil(n * weeks) for s, n in stored.max_shifts.items()},
+            min_total_minutes=(
+                base.min_total_minutes
+                if stored.min_weekly_minutes is None
+                else math.floor(stored.min_weekly_minutes * max(0, workable) / 7)
+            ),
+            max_total_minutes=(
+                base.max_total_minutes
+                if stored.max_weekly_minutes is None
+                else math.ceil(stored.max_weekly_minutes * weeks)
+            ),
+            min_consecutive_shifts=_or(stored.min_consecutive_shifts, base.min_consecutive_shifts),
+            max_consecutive_shifts=(
+                base.max_consecutive_shifts
+                if stored.max_consecutive_shifts is None
+                else stored.max_consecutive_shifts
+            ),
+            min_consecutive_days_off=_or(
+                stored.min_consecutive_days_off, base.min_consecutive_days_off
+            ),
+            max_weekends=(
+                base.max_weekends
+                if stored.max_weekends_per_4_weeks is None
+                else math.ceil(stored.max_weekends_per_4_weeks * days / 28)
+            ),
+        )
+    if not fixed:
+        return contract
+    return _no_tighter_than_fixed(
+        contract, days, fixed, set(fixed_off), minutes or {}, start.weekday()
     )
+
+
+def _no_tighter_than_fixed(
+    c: Contract,
+    days: int,
+    fixed: Mapping[int, str],
+    fixed_off: set[int],
+    minutes: Mapping[str, int],
+    first_weekday: int,
+) -> Contract:
+    """``c`` with each limit widened to what the fixed days already hold."""
+    counts: dict[str, int] = {}
+    for s in fixed.values():
+        counts[s] = counts.get(s, 0) + 1
+    max_shifts = {s: max(n, counts.get(s, 0)) for s, n in c.max_shifts.items()}
+    fixed_minutes = sum(minutes.get(s, 0) for s in fixed.values())
+    worked_weekends = sum(1 for w in weekends(days, first_weekday) if any(d in fixed for d in w))
+    line = ["W" if d in fixed else "O" if d in fixed_off else "?" for d in range(days)]
+    longest, shortest = _fixed_runs(line)
+    return replace(
+        c,
+        max_shifts=max_shifts,
+        max_total_minutes=(
+            None if c.max_total_minutes is None else max(c.max_total_minutes, fixed_minutes)
+        ),
+        max_consecutive_shifts=(
+            None
+            if c.max_consecutive_shifts is None
+            else max(c.max_consecutive_shifts, longest.get("W", 0))
+        ),
+        max_weekends=None if c.max_weekends is None else max(c.max_weekends, worked_weekends),
+        min_consecutive_shifts=min(c.min_consecutive_shifts, shortest.get("W", days)),
+        min_consecutive_days_off=min(c.min_consecutive_days_off, shortest.get("O", days)),
+    )
+
+
+def _fixed_runs(line: list[str]) -> tuple[dict[str, int], dict[str, int]]:
+    """The longest run of each fixed kind ("W" work, "O" off), and the shortest run that the
+    fixed days close on both sides (between two fixed days of the other kind)."""
+    longest: dict[str, int] = {}
+    shortest: dict[str, int] = {}
+    d = 0
+    while d < len(line):
+        kind = line[d]
+        end = d
+        while end + 1 < len(line) and line[end + 1] == kind:
+            end += 1
+        if kind != "?":
+            n = end - d + 1
+            longest[kind] = max(longest.get(kind, 0), n)
+            other = "O" if kind == "W" else "W"
+            if d > 0 and end + 1 < len(line) and line[d - 1] == other == line[end + 1]:
+                shortest[kind] = min(shortest.get(kind, n), n)
+        d = end + 1
+    return longest, shortest
 
 
 def _or(value: int | None, default: int) -> int:

@@ -168,16 +168,22 @@ def read_snapshot(conn: Connection, start: date, days: int, now: datetime) -> Ro
         by_operator.setdefault(w.operator_id, []).append(w)
         key = (w.operator_id, (w.day - start).days)
         wishes[key] = (*wishes.get(key, ()), w)
-    fixed_work: dict[str, set[int]] = {}  # worked days the solver must keep as they are
+    fixed_work: dict[str, dict[int, str]] = {}  # worked days the solver must keep as they are
+    fixed_off: dict[str, set[int]] = {op: set(range(first_open_day)) for op in known}
     for (op, d), c in cells.items():
-        if c.shift != OFF and not c.absent and (c.locked or c.started or d < first_open_day):
-            fixed_work.setdefault(op, set()).add(d)
+        kept = c.locked or c.started or d < first_open_day
+        if c.shift != OFF and not c.absent and kept:
+            fixed_work.setdefault(op, {})[d] = c.shift
+            fixed_off[op].discard(d)
+        elif c.absent or (c.locked and c.shift == OFF):
+            fixed_off[op].add(d)
     contracts = {}
+    minutes = {s.id: s.minutes for s in shifts}
     unavailable: dict[tuple[str, int], str] = {}
     for op in known:
         mine = by_operator.get(op, [])
         contracts[op] = to_contract(
-            own.get(op), policy, start, days, mine, fixed_work.get(op, set())
+            own.get(op), policy, start, days, mine, fixed_work.get(op), fixed_off[op], minutes
         )
         unavailable.update(unavailable_reasons(op, own.get(op), mine, start, days))
     line_names = {

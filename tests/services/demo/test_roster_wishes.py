@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from services.demo.generator import DemoPlant
+from services.rostering.checker import check_roster
 from services.rostering.contract_rules import (
     OperatorContractDto,
     RequestKind,
@@ -43,9 +44,19 @@ def test_a_few_contracts_and_requests_that_are_valid(plant: DemoPlant) -> None:
         dto = ShiftRequestDto(r.operator_id, r.day, RequestKind(r.kind), r.shift_id, r.weight)
         assert request_problems(dto, shifts) == []
         assert today < r.day <= today + timedelta(days=13)
-    night_off = next(r for r in plant.shift_requests if r.kind == "off")
     rostered = {(a.operator_id, a.day): a.shift_id for a in plant.shift_assignments}
+    night_off = next(r for r in plant.shift_requests if r.kind == "off")
     assert rostered[(night_off.operator_id, night_off.day)] == "C"  # a night they would skip
+    unavailable = next(r for r in plant.shift_requests if r.kind == "unavailable")
+    assert (unavailable.operator_id, unavailable.day) not in rostered
+    # from tomorrow on the roster follows the contracts
+    part_timer, no_nights, short_runs = (c.operator_id for c in plant.contracts)
+    ahead = [a for a in plant.shift_assignments if a.day > today]
+    part_time = [a for a in ahead if a.operator_id == part_timer]
+    assert part_time
+    assert {(a.shift_id, a.day.weekday() < 3) for a in part_time} == {("A", True)}
+    assert not [a for a in ahead if a.operator_id == no_nights and a.shift_id == "C"]
+    assert not [a for a in ahead if a.operator_id == short_runs and a.shift_id == "A"]
 
 
 def test_the_loaded_demo_shows_them_in_the_roster(demo_sqlite_url: str, make_app: Any) -> None:
@@ -63,3 +74,7 @@ def test_the_loaded_demo_shows_them_in_the_roster(demo_sqlite_url: str, make_app
     assert weekend_days - set(range(snap.first_open_day)) <= contract.days_off
     assert contract.max_total_minutes == 3 * 1440
     assert snap.requests  # the on and off requests go to the solver
+    # the two weeks from today keep every rule, the operators' own contracts included
+    ahead = roster.read(today, 14)
+    report = check_roster(ahead.problem(), ahead.roster())
+    assert report.valid, [str(v) for v in report.violations[:3]]

@@ -85,13 +85,43 @@ def test_weekly_figures_scale_to_the_range() -> None:
     assert (ten_days.min_total_minutes, ten_days.max_total_minutes) == (857, 1715)
 
 
+def test_the_weekly_minimum_is_pro_rata_of_the_days_that_can_be_worked() -> None:
+    stored = OperatorContractDto(
+        "OP-1", min_weekly_minutes=2400, unavailable_weekdays=frozenset({6})
+    )
+    assert to_contract(stored, SITE, MONDAY, 7).min_total_minutes == 2057  # 2400 * 6/7
+    # Mon and Tue are past days off or absences: 4 of 7 days can be worked, 2400 * 4/7 = 1371.4
+    assert to_contract(stored, SITE, MONDAY, 7, fixed_off={0, 1}).min_total_minutes == 1371
+
+
 def test_unavailable_weekdays_follow_the_first_weekday_and_spare_fixed_work() -> None:
     weekends = OperatorContractDto("OP-1", unavailable_weekdays=frozenset({5, 6}))
     assert to_contract(weekends, SITE, MONDAY, 14).days_off == {5, 6, 12, 13}
     wednesday = MONDAY + timedelta(days=2)
     assert to_contract(weekends, SITE, wednesday, 7).days_off == {3, 4}
     # day 5 is a past or locked shift: the solver must keep it, so it is not a day off
-    assert to_contract(weekends, SITE, MONDAY, 7, fixed_work={5}).days_off == {6}
+    assert to_contract(weekends, SITE, MONDAY, 7, fixed_work={5: "E"}).days_off == {6}
+
+
+def test_no_limit_is_tighter_than_the_days_that_can_no_longer_change() -> None:
+    stored = OperatorContractDto(
+        "OP-1",
+        max_shifts={"E": 1, "L": 2},
+        max_weekly_minutes=960,
+        max_consecutive_shifts=2,
+        min_consecutive_days_off=3,
+    )
+    # the past: worked E E E on Mon-Wed, off Thu, worked Fri; the rest of the week is open
+    fixed = {0: "E", 1: "E", 2: "E", 4: "E"}
+    c = to_contract(stored, SITE, MONDAY, 7, fixed_work=fixed, fixed_off={3}, minutes={"E": 480})
+    assert dict(c.max_shifts) == {"E": 4, "L": 2}  # 4 early shifts are already worked
+    assert c.max_total_minutes == 4 * 480
+    assert c.max_consecutive_shifts == 3  # Mon-Wed
+    assert c.min_consecutive_days_off == 1  # Thu, between two worked days
+    assert c.max_weekends == 1  # the site's: nothing fixed at the weekend
+    free = to_contract(stored, SITE, MONDAY, 7)
+    assert (dict(free.max_shifts), free.max_total_minutes) == ({"E": 1, "L": 2}, 960)
+    assert (free.max_consecutive_shifts, free.min_consecutive_days_off) == (2, 3)
 
 
 def test_requests_become_the_solvers_requests() -> None:
