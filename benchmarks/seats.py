@@ -81,6 +81,17 @@ def _rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
         ),
         ("CPU of the seat processes (cores)", str(f["seat_cpu_cores"]), ""),
         (
+            "their board threads: cores / CPU ms per change event a seat handled / reads per burst",
+            f"{f['board_cpu_cores']} / {f['board_cpu_ms_per_event']} / "
+            f"{f['board_reads_per_burst']}",
+            "",
+        ),
+        (
+            "seat boards that differ from the database at the end",
+            str(f["boards_differing"]),
+            "must be 0",
+        ),
+        (
             "operations (committed / conflicts / other refusals)",
             f"{f['operations']} ({f['committed']} / {f['conflicts']} / {f['rejected']})",
             "",
@@ -125,6 +136,11 @@ def main() -> int:
         help="also run 2 seats at 10 operations/s on the same servers (the latency floor)",
     )
     ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    ap.add_argument(
+        "--read-deltas",
+        action="store_true",
+        help="seats read every card an event names (the code before events carried state)",
+    )
     args = ap.parse_args()
     owned: list[Any] = []
     load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -146,6 +162,7 @@ def main() -> int:
                 seats=seats,
                 rate=rate,
                 duration=args.duration,
+                apply_events=not args.read_deltas,
                 progress=lambda text: print(f"  {text}", file=sys.stderr),
             )
             runs.append((label, figures))
@@ -160,7 +177,9 @@ def main() -> int:
     if not args.no_write:
         cmd = (
             f"benchmarks/seats.py --seats {args.seats} --rate {args.rate:g} "
-            f"--duration {args.duration:g}" + (" --light" if args.light else "")
+            f"--duration {args.duration:g}"
+            + (" --light" if args.light else "")
+            + (" --read-deltas" if args.read_deltas else "")
         )
         write_section(
             "seats",

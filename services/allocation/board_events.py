@@ -2,10 +2,12 @@
 
 An allocation call's change event carries the state it left behind (StatusKeeper.state in
 status.py): every allocation it wrote, as a board card, with the version it had before, and the
-version before / after and the status of every operator, machine and work order it touched. A
-seat whose board holds exactly the "before" versions applies that to its cards without reading
-anything; the fields a card derives from the allocations (who holds an operator or a machine,
-who works on an order, idle minutes) are derived from the board's allocations, as the reads in
+version before / after and the status of every operator, machine and work order it touched,
+and the stock left of each material it reserved (the row was locked by the call, so the value
+is the newest). A seat whose board holds exactly the "before" versions applies that to its
+cards without reading anything (the stock goes into the material lines of its queued orders);
+the fields a card derives from the allocations (who holds an operator or a machine, who works
+on an order, idle minutes) are derived from the board's allocations, as the reads in
 board_queries.py derive them from the rows.
 
 Whatever the payload cannot tell goes back to the caller as ids to read
@@ -93,6 +95,7 @@ class _Applied:
         self.operators: set[str] = set()
         self.machines: set[str] = set()
         self.work_orders: dict[str, str] = {}  # id -> status before the batch
+        self.stock: dict[str, float] = {}  # material id -> available now
         self.changed: set[str] = set()
 
 
@@ -126,6 +129,8 @@ def _apply_one(state: BoardState, payload: dict[str, Any], done: _Applied) -> No
         done.work_orders.setdefault(ident, wo.status)
         if wo.version < after:
             state.work_orders[ident] = replace(wo, status=status, version=after)
+    for ident, available in payload.get("materials", ()):
+        done.stock[ident] = float(available)
 
 
 def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
@@ -201,6 +206,16 @@ def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
             late=at > wo.due,
         )
         _put(state.work_orders, ident, new_w, done.changed)
+    if done.stock:
+        for ident, wo in list(state.work_orders.items()):
+            if ident in read_orders or not any(m.material_id in done.stock for m in wo.materials):
+                continue
+            stock = done.stock
+            lines = tuple(
+                replace(m, available=stock[m.material_id]) if m.material_id in stock else m
+                for m in wo.materials
+            )
+            _put(state.work_orders, ident, replace(wo, materials=lines), done.changed)
     return CardIds(
         machines=frozenset(read_machines), materials_of=frozenset(read_orders), light=True
     )
@@ -220,7 +235,7 @@ def apply_events(
     :meth:`BoardReader.delta` and :meth:`BoardState.apply`; empty when nothing is left)."""
     done = _Applied()
     unread: list[ChangeEvent] = []
-    materials: set[str] = set()
+    materials: set[str] = set()  # stock changed and not told: the queued orders' lines are read
     loaded = state.at is not None and not state.historic
     for e in events:
         payload = e.data.get("state") if e.topic is Topic.ALLOCATION else None
@@ -228,7 +243,8 @@ def apply_events(
             unread.append(e)
             continue
         _apply_one(state, payload, done)
-        materials.update(e.data.get("materials", ()))
+        if "materials" not in payload:
+            materials.update(e.data.get("materials", ()))
     if done.operators or done.machines or done.work_orders or done.changed:
         state.at = at
         state._bookings = None

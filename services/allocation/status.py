@@ -62,6 +62,7 @@ class StatusKeeper:
         self.machines: set[str] = set()
         self.work_orders: set[str] = set()
         self.materials: set[str] = set()
+        self.stock: dict[str, float] = {}  # material id -> available after this call
         self.allocations: set[int] = set()
         self.complete_work_order = False
         self._operators: dict[str, Operator] = {}
@@ -120,8 +121,9 @@ class StatusKeeper:
                     updated_seat=actor.seat,
                     updated_at=self.now,
                 )
-            )
-            if done.rowcount != 1:
+                .returning(mt.c.on_hand, mt.c.allocated)
+            ).first()
+            if done is None:
                 available = conn.execute(
                     select(mt.c.on_hand - mt.c.allocated).where(mt.c.id == need.material_id)
                 ).scalar()
@@ -143,6 +145,9 @@ class StatusKeeper:
                 .values(quantity_allocated=wm.c.quantity_allocated + need.to_reserve)
             )
             self.materials.add(need.material_id)
+            # the stock after this reservation (the row stays locked until the commit): every
+            # queued order's card shows it as the material's availability
+            self.stock[need.material_id] = float(done.on_hand - done.allocated)
 
     # -- statuses ------------------------------------------------------------------------------
     def known(self, *entities: Any) -> None:
@@ -297,7 +302,8 @@ class StatusKeeper:
         """What the call leaves behind, for seats to apply without reading it again
         (services/allocation/board_events.py): every changed allocation as a board card with
         the version it had before (None: new), and every touched operator, machine and work
-        order as [version before, version after, status(, status since)]. None when the call
+        order as [version before, version after, status(, status since)], and the available
+        stock of every material it reserved (what queued orders' cards show). None when the call
         touched a row it did not read (the seats then read the cards, as before)."""
         allocations = []
         for aid in sorted(self.allocations):
@@ -331,6 +337,7 @@ class StatusKeeper:
             "operators": ops,
             "machines": machines,
             "work_orders": wos,
+            "materials": [[m, self.stock[m]] for m in sorted(self.materials)],
         }
 
 

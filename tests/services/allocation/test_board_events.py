@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from domain.events import ChangeEvent
+from domain.model.work import WorkOrderMaterial
 from services.allocation.board_events import apply_events
 from services.allocation.board_queries import BoardReader, card_ids
 from services.allocation.board_state import BoardState
@@ -26,7 +27,7 @@ from services.allocation.commands import (
 from services.allocation.service import AllocationService
 from services.messaging.outbox import events_after, latest_seq
 from tests.conftest import NOW
-from tests.services.allocation.plant import LEAD, seed_allocation_plant
+from tests.services.allocation.plant import ADMIN, LEAD, seed_allocation_plant
 
 
 @pytest.fixture
@@ -194,3 +195,36 @@ def test_a_read_newer_than_the_event_is_kept(svc: AllocationService) -> None:
     assert not card_reads([rest])
     assert_same_board(seat.state, fresh(svc))
     assert not {k for k in changed if k.startswith("allocation:")}
+
+
+def test_a_reservation_shows_the_stock_left_on_other_queued_orders(
+    svc: AllocationService,
+) -> None:
+    with svc.app.uow(ADMIN) as uow:
+        uow.repos.work_order_materials.add(WorkOrderMaterial("WO-8", "MAT-BRG", 30, critical=True))
+        uow.commit()
+    seat = Seat(svc)
+    assert [m.available for m in seat.state.work_orders["WO-8"].materials] == [100.0]
+    svc.execute(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))  # takes 10
+    changed = seat.catch_up()
+    assert "work_order:WO-8" in changed
+    assert [m.available for m in seat.state.work_orders["WO-8"].materials] == [90.0]
+    assert seat.reads == []  # the event said how much is left
+    assert_same_board(seat.state, fresh(svc))
+
+
+def test_stock_changed_without_a_figure_is_read(svc: AllocationService) -> None:
+    """An event that names materials but carries no stock (an older program): the queued
+    orders needing them re-read their material lines, and nothing else."""
+    with svc.app.uow(ADMIN) as uow:
+        uow.repos.work_order_materials.add(WorkOrderMaterial("WO-8", "MAT-BRG", 30, critical=True))
+        uow.commit()
+    seat = Seat(svc)
+    svc.execute(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    (event,) = seat.take()
+    state = {k: v for k, v in event.data["state"].items() if k != "materials"}
+    seat.catch_up([replace(event, data={**event.data, "state": state})])
+    assert seat.reads == [
+        CardIds(materials=frozenset({"MAT-BRG"}), light=True, materials_of=frozenset({"WO-8"}))
+    ]
+    assert_same_board(seat.state, fresh(svc))
