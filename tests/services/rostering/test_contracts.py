@@ -353,3 +353,25 @@ def test_optimise_honours_unavailable_days_max_shifts_and_a_heavy_off_request(ap
     report = check_roster(snap.problem(), after.roster())
     assert report.valid, report.violations
     assert report.penalty.shift_off_requests == 0
+
+
+def test_a_stored_fairness_goal_reaches_the_solver(app: Any) -> None:
+    fair = RosterPolicy(
+        per_shift=POLICY.per_shift,
+        max_consecutive_shifts=POLICY.max_consecutive_shifts,
+        min_consecutive_days_off=POLICY.min_consecutive_days_off,
+        max_weekly_minutes=POLICY.max_weekly_minutes,
+        fairness=FairnessDto(10, FairnessMeasure.WEEKENDS),
+    )
+    RosterService(app).save_policy(LEAD, fair)
+    snap = RosterService(app).read(MONDAY, DAYS)
+    assert snap.fairness == FairnessDto(10, FairnessMeasure.WEEKENDS)
+    assert snap.problem().fairness == snap.fairness
+    # published: OP-3 and OP-4 work the weekend, OP-1 and OP-2 do not: a spread of 1
+    assert check_roster(snap.problem(), snap.roster()).fairness == 10
+    proposal = optimise(snap, SolveOptionsDto(time_limit=5.0, workers=2))
+    assert proposal.ok, proposal.describe()
+    after = check_roster(snap.problem(), snap.with_changes(proposal.changes).roster())
+    assert after.valid, after.violations
+    assert after.fairness == 0  # everybody works a weekend day now
+    assert after.penalty.total + after.fairness < 10  # (an extra operator costs 1, not 10)
