@@ -121,7 +121,7 @@ class ContractDialog(QDialog):
         for shift in form.shift_ids:
             edit = QLineEdit("" if shift not in c.max_shifts else str(c.max_shifts[shift]))
             edit.setValidator(QIntValidator(0, 7, edit))
-            edit.setPlaceholderText("no limit")
+            edit.setPlaceholderText("site: no limit")
             self.max_shifts[shift] = edit
             self.fields.insertRow(len(self.max_shifts) - 1, f"Most {shift} shifts a week", edit)
         for d, box in enumerate(self.weekdays):
