@@ -13,7 +13,8 @@ board_queries.py derive them from the rows.
 Whatever the payload cannot tell goes back to the caller as ids to read
 (:meth:`BoardReader.delta`, as before): an event without a payload (another topic, an older
 program), a card the board does not have, a version the board did not expect (a change it has
-not seen), an order back in the queue (only its material lines), a machine whose order or operator
+not seen), an order back in the queue whose lines name a material no card of the board shows
+(only its material lines), a machine whose order or operator
 the board lacks. The feed delivers events in sequence order, and a seat that saw a gap reads the
 missing ones from the outbox before the newer ones, so "before" versions line up.
 """
@@ -28,6 +29,7 @@ from typing import Any
 from domain.events import ChangeEvent, Topic
 from domain.model.people import OperatorStatus
 from domain.model.work import WorkOrderStatus
+from domain.rules.allocation import MaterialNeed
 from services.allocation.board_queries import card_ids
 from services.allocation.board_state import BoardState
 from services.allocation.cards import AllocationCard, CardIds
@@ -96,6 +98,7 @@ class _Applied:
         self.machines: set[str] = set()
         self.work_orders: dict[str, str] = {}  # id -> status before the batch
         self.stock: dict[str, float] = {}  # material id -> available now
+        self.lines: dict[str, list[list[Any]]] = {}  # requeued order -> its material lines
         self.changed: set[str] = set()
 
 
@@ -131,6 +134,7 @@ def _apply_one(state: BoardState, payload: dict[str, Any], done: _Applied) -> No
             state.work_orders[ident] = replace(wo, status=status, version=after)
     for ident, available in payload.get("materials", ()):
         done.stock[ident] = float(available)
+    done.lines.update(payload.get("lines", {}))
 
 
 def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
@@ -151,6 +155,7 @@ def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
                 m_holds.setdefault(a.machine_id, a)
     read_machines: set[str] = set()
     read_orders: set[str] = set()
+    stock: dict[str, float] | None = None
     for ident in done.operators:
         op = state.operators[ident]
         held = op_holds.get(ident)
@@ -194,12 +199,21 @@ def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
             del state.work_orders[ident]
             done.changed.add(wo.key)
             continue
+        materials = wo.materials if wo.status == QUEUED else ()
         if wo.status == QUEUED and was != QUEUED:
-            read_orders.add(ident)  # back in the queue: what it still needs of its materials
+            # back in the queue: what it still needs of its materials, with the stock the
+            # board shows (read when the event has no lines or the board knows no stock)
+            if stock is None:
+                stock = _stock(state, done)
+            lines = _lines(done.lines.get(ident), stock)
+            if lines is None:
+                read_orders.add(ident)
+            else:
+                materials = lines
         held_by = by_wo.get(ident, [])
         new_w = replace(
             wo,
-            materials=wo.materials if wo.status == QUEUED else (),
+            materials=materials,
             allocation_ids=tuple(a.id for a in held_by),
             operator_ids=tuple(a.operator_id for a in held_by if a.operator_id),
             machine_ids=tuple(a.machine_id for a in held_by if a.machine_id),
@@ -207,17 +221,48 @@ def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
         )
         _put(state.work_orders, ident, new_w, done.changed)
     if done.stock:
+        told = done.stock
         for ident, wo in list(state.work_orders.items()):
-            if ident in read_orders or not any(m.material_id in done.stock for m in wo.materials):
+            if ident in read_orders or not any(m.material_id in told for m in wo.materials):
                 continue
-            stock = done.stock
-            lines = tuple(
-                replace(m, available=stock[m.material_id]) if m.material_id in stock else m
+            updated = tuple(
+                replace(m, available=told[m.material_id]) if m.material_id in told else m
                 for m in wo.materials
             )
-            _put(state.work_orders, ident, replace(wo, materials=lines), done.changed)
+            _put(state.work_orders, ident, replace(wo, materials=updated), done.changed)
     return CardIds(
         machines=frozenset(read_machines), materials_of=frozenset(read_orders), light=True
+    )
+
+
+def _stock(state: BoardState, done: _Applied) -> dict[str, float]:
+    """The available stock of each material as the board shows it on its queued orders (all
+    of them show the same: every change of stock updates or re-reads them together), with
+    what this batch's events told."""
+    out: dict[str, float] = {}
+    for wo in state.work_orders.values():
+        for m in wo.materials:
+            out.setdefault(m.material_id, m.available)
+    out.update(done.stock)
+    return out
+
+
+def _lines(
+    rows: list[list[Any]] | None, stock: dict[str, float]
+) -> tuple[MaterialNeed, ...] | None:
+    if rows is None or any(r[0] not in stock for r in rows):
+        return None
+    return tuple(
+        MaterialNeed(
+            material_id=mid,
+            name=name,
+            part_number=part,
+            unit=unit,
+            to_reserve=float(to_reserve),
+            available=stock[mid],
+            critical=bool(critical),
+        )
+        for mid, name, part, unit, to_reserve, critical in rows
     )
 
 

@@ -63,6 +63,7 @@ class StatusKeeper:
         self.work_orders: set[str] = set()
         self.materials: set[str] = set()
         self.stock: dict[str, float] = {}  # material id -> available after this call
+        self.requeued: set[str] = set()  # orders back in the queue (their material lines)
         self.allocations: set[int] = set()
         self.complete_work_order = False
         self._operators: dict[str, Operator] = {}
@@ -256,6 +257,8 @@ class StatusKeeper:
         except RuleViolation:
             log.warning("work order %s stays %s (cannot become %s)", wo.id, wo.status, target)
             return
+        if target is WorkOrderStatus.QUEUED:
+            self.requeued.add(wo.id)
         if target is WorkOrderStatus.COMPLETED:
             wo.actual_end = self.now
         elif target in (WorkOrderStatus.ASSIGNED, WorkOrderStatus.IN_PROGRESS):
@@ -302,8 +305,9 @@ class StatusKeeper:
         """What the call leaves behind, for seats to apply without reading it again
         (services/allocation/board_events.py): every changed allocation as a board card with
         the version it had before (None: new), and every touched operator, machine and work
-        order as [version before, version after, status(, status since)], and the available
-        stock of every material it reserved (what queued orders' cards show). None when the call
+        order as [version before, version after, status(, status since)], the available
+        stock of every material it reserved (what queued orders' cards show), and the material
+        lines of the orders it put back in the queue (without the stock). None when the call
         touched a row it did not read (the seats then read the cards, as before)."""
         allocations = []
         for aid in sorted(self.allocations):
@@ -332,12 +336,26 @@ class StatusKeeper:
             if wo is None or v is None:
                 return None
             wos.append([wo_id, v, wo.version, wo.status.value])
+        # an order back in the queue shows what it still has to reserve: its lines as the
+        # board reads them (the order is locked, so are its lines); the stock each line shows
+        # is the seat's own latest (an unlocked read here could be older than another call's)
+        lines: dict[str, list[list[Any]]] = {}
+        if self.requeued:
+            needs = F.load_material_needs(self.uow.conn, sorted(self.requeued))
+            lines = {
+                wo_id: [
+                    [n.material_id, n.name, n.part_number, n.unit, n.to_reserve, n.critical]
+                    for n in needs.get(wo_id, ())
+                ]
+                for wo_id in sorted(self.requeued)
+            }
         return {
             "allocations": allocations,
             "operators": ops,
             "machines": machines,
             "work_orders": wos,
             "materials": [[m, self.stock[m]] for m in sorted(self.materials)],
+            "lines": lines,
         }
 
 
