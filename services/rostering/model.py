@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from ortools.sat.python.cp_model_helper import Literal
 
     Lit = Union[Literal, bool]  # noqa: UP007 (a runtime alias under TYPE_CHECKING)
+    Aux = tuple[cp_model.IntVar, str, Sequence[Lit], int]
     Expr = cp_model.LinearExprT
 
 __all__ = ["RosterModel", "build_model"]
@@ -48,6 +49,8 @@ class RosterModel:
     off: dict[tuple[int, int], cp_model.IntVar]
     fixed: dict[tuple[int, int], str]
     stats: dict[str, int] = field(default_factory=dict)
+    # auxiliaries defined by literals of the roster, to complete a hint: (var, kind, lits, need)
+    aux: list[Aux] = field(default_factory=list)
 
     def roster(self, value: Callable[[cp_model.IntVar], int]) -> RosterDto:
         """Read the roster with ``value`` (a solver's or a callback's ``Value``)."""
@@ -68,7 +71,9 @@ class RosterModel:
         return RosterDto(lines)
 
     def add_hint(self, roster: RosterDto) -> None:
-        """Hint a (complete or partial) roster to the search."""
+        """Hint a (complete or partial) roster to the search. The auxiliaries that the roster
+        decides (cover slacks, worked weekends) are hinted too, so a complete roster is a
+        complete hint: CP-SAT starts from it as a first solution."""
         ids = [e.id for e in self.problem.staff]
         index: list[int] = []
         values: list[int] = []
@@ -82,6 +87,30 @@ class RosterModel:
             if line is not None:
                 index.append(var.index)
                 values.append(int(line[d] == s))
+        known = dict(zip(index, values, strict=True))
+
+        def value(lit: Lit) -> int | None:
+            if isinstance(lit, bool):
+                return int(lit)
+            i = lit.index
+            v = known.get(i if i >= 0 else -i - 1)
+            return None if v is None else (v if i >= 0 else 1 - v)
+
+        for var, kind, lits, need in self.aux:
+            got = [value(lit) for lit in lits]
+            if any(v is None for v in got):
+                continue
+            count = sum(v for v in got if v is not None)
+            if kind == "any":
+                v = int(count > 0)
+            elif kind == "under":
+                v = max(0, need - count)
+            elif kind == "over":
+                v = max(0, count - need)
+            else:  # "short": the under side is the one that may be positive
+                v = int(count <= need)
+            index.append(var.index)
+            values.append(v)
         hint = self.model.proto.solution_hint
         hint.vars.extend(index)
         hint.values.extend(values)
@@ -184,8 +213,9 @@ def build_model(
         [{s: shift_lit(e, d, s) for s in shifts} for d in range(horizon)]
         for e in range(len(problem.staff))
     ]
+    aux: list[Aux] = []
     for e in range(len(problem.staff)):
-        _contract_rules(m, problem, e, tables[e], off_lit, trust_fixed)
+        _contract_rules(m, problem, e, tables[e], off_lit, trust_fixed, aux)
 
     objective: list[tuple[int, Expr]] = []
     constant = 0  # the part of the objective that no decision changes
@@ -217,7 +247,9 @@ def build_model(
         either = m.new_bool_var(f"short_{i}")  # never both: the true under/over cover
         m.add(over == 0).only_enforce_if(either)
         m.add(under == 0).only_enforce_if(either.negated())
+        aux.append((either, "short", count, need))
         objective += [(row.under_weight, under), (row.over_weight, over)]
+        aux += [(under, "under", count, need), (over, "over", count, need)]
 
     index = {staff.id: e for e, staff in enumerate(problem.staff)}
     request_terms: dict[int, list[tuple[int, Expr]]] = defaultdict(list)
@@ -250,7 +282,7 @@ def build_model(
         cp_model.LinearExpr.weighted_sum([t for _, t in objective], [w for w, _ in objective])
         + constant
     )
-    return RosterModel(m, problem, x, off, fixed, {"x": len(x), "cells": len(off)})
+    return RosterModel(m, problem, x, off, fixed, {"x": len(x), "cells": len(off)}, aux)
 
 
 def _contract_rules(
@@ -260,6 +292,7 @@ def _contract_rules(
     table: Sequence[Mapping[str, Lit]],
     off_lit: Callable[[int, int], Lit],
     trust_fixed: bool = False,
+    aux: list[Aux] | None = None,
 ) -> None:
     """The hard rules of one operator's line (``table[d][s]``: the literal of shift s on d).
 
@@ -323,7 +356,7 @@ def _contract_rules(
             if not skip(d - 1, d, d + j):
                 _clause(m, [o[d - 1], _not(o[d]), o[d + j]])
     if c.max_weekends is not None:
-        worked_weekends = _weekend_lits(m, problem, e, o, "weekend")
+        worked_weekends = _weekend_lits(m, problem, e, o, "weekend", aux)
         if sum(1 for w in worked_weekends if w is not False) > c.max_weekends:
             m.add(_sum([(1, w) for w in worked_weekends]) <= c.max_weekends)
     groups: dict[frozenset[str], list[str]] = defaultdict(list)
@@ -339,7 +372,12 @@ def _contract_rules(
 
 
 def _weekend_lits(
-    m: cp_model.CpModel, problem: RosterProblemDto, e: int, o: Sequence[Lit], name: str
+    m: cp_model.CpModel,
+    problem: RosterProblemDto,
+    e: int,
+    o: Sequence[Lit],
+    name: str,
+    aux: list[Aux] | None = None,
 ) -> list[Lit]:
     """One literal per weekend of the horizon: true when the weekend is worked."""
     excused = problem.staff[e].contract.excused_days
@@ -358,6 +396,8 @@ def _weekend_lits(
             m.add_implication(lit, w)
         m.add_bool_or(works).only_enforce_if(w)
         out.append(w)
+        if aux is not None:
+            aux.append((w, "any", works, 0))
     return out
 
 

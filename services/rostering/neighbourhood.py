@@ -15,11 +15,11 @@ from collections import Counter
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
-from domain.rules.rostering import OFF
+from domain.rules.rostering import OFF, ShiftRequest
 from services.rostering.checker import fairness_measures
 from services.rostering.problem import LockDto, RosterDto, RosterProblemDto, StaffDto
 
-KINDS = ("staff", "days", "block", "cover")
+KINDS = ("staff", "days", "block", "cover", "shift", "requests")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +70,20 @@ def pick(
     side = min(1.0, size**0.5)
     k = min(n, max(2, round(n * side)))
     days = _window(rng, horizon, max(3, round(horizon * side)))
+    if kind == "shift":
+        # the operators who work one shift type in a window of days (then others), so its
+        # cover can be moved between them
+        shift = rng.choice(problem.shifts).id
+        on = [e for e in everyone if shift in _cells(problem, roster, e, days)]
+        return Neighbourhood(kind, _first_of(rng, on, everyone, k), days)
+    if kind == "requests":
+        # around a request that is not granted: its operator and others, near its day
+        unmet = _unmet_requests(problem, roster)
+        if unmet:
+            r = rng.choice(unmet)
+            days = _centred(horizon, len(days), r.day)
+            own = [i for i in everyone if problem.staff[i].id == r.staff_id]
+            return Neighbourhood(kind, _first_of(rng, own, everyone, k), days)
     if kind == "cover" and cover_rows:
         # centre the block on a cover row that pays, with the operators who could change it
         row = problem.cover[rng.choice(cover_rows)]
@@ -83,6 +97,36 @@ def pick(
         chosen = (on_row[: k // 2] + others)[:k]
         return Neighbourhood(kind, tuple(sorted(chosen)), days)
     return Neighbourhood("block", tuple(sorted(rng.sample(everyone, k))), days)
+
+
+def _cells(problem: RosterProblemDto, roster: RosterDto, e: int, days: Iterable[int]) -> set[str]:
+    line = roster.lines[problem.staff[e].id]
+    return {line[d] for d in days}
+
+
+def _first_of(
+    rng: random.Random, first: Sequence[int], everyone: Sequence[int], k: int
+) -> tuple[int, ...]:
+    """``k`` operators: those of ``first`` (in a random order) before the others."""
+    head = list(first)
+    rng.shuffle(head)
+    chosen = set(head[:k])
+    rest = [e for e in everyone if e not in chosen]
+    rng.shuffle(rest)
+    return tuple(sorted([*head[:k], *rest[: k - len(chosen)]]))
+
+
+def _centred(horizon: int, width: int, day: int) -> tuple[int, ...]:
+    start = max(0, min(horizon - width, day - width // 2))
+    return tuple(range(start, start + width))
+
+
+def _unmet_requests(problem: RosterProblemDto, roster: RosterDto) -> list[ShiftRequest]:
+    return [
+        r
+        for r in problem.requests
+        if r.weight and (roster.lines[r.staff_id][r.day] == r.shift) != r.on
+    ]
 
 
 def _tally(problem: RosterProblemDto, roster: RosterDto, staff: Iterable[StaffDto]) -> list[int]:

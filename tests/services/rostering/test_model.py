@@ -15,7 +15,14 @@ import pytest
 from domain.rules.rostering import Contract, ShiftKind
 from services.rostering.checker import objective_value
 from services.rostering.model import build_model
-from services.rostering.neighbourhood import Neighbourhood, cover_counts, sub_problem
+from services.rostering.neighbourhood import (
+    KINDS,
+    Neighbourhood,
+    cover_counts,
+    paying_rows,
+    pick,
+    sub_problem,
+)
 from services.rostering.problem import (
     FairnessDto,
     FairnessMeasure,
@@ -24,7 +31,13 @@ from services.rostering.problem import (
     RosterProblemDto,
     StaffDto,
 )
-from tests.services.rostering.helpers import all_rosters, locked_to, tiny_problem, valid_lines
+from tests.services.rostering.helpers import (
+    all_rosters,
+    lines,
+    locked_to,
+    tiny_problem,
+    valid_lines,
+)
 
 SHIFTS = (
     ShiftKind("E", 480),
@@ -193,3 +206,46 @@ def test_sub_problem_objective_moves_with_the_full_objective() -> None:
 
         full = objective_value(problem, other) - objective_value(problem, base)
         assert sub_value(other) - sub_value(base) == full
+
+
+def test_the_hint_of_a_valid_roster_is_complete_and_is_a_solution() -> None:
+    from ortools.sat.python import cp_model
+
+    problem = tiny_problem()
+    roster = random.Random(11).choice(_tiny_rosters())
+    built = build_model(problem)
+    built.add_hint(roster)
+    hinted = set(built.model.proto.solution_hint.vars)
+    assert hinted == set(range(len(built.model.proto.variables)))
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.fix_variables_to_their_hinted_value = True
+    assert solver.solve(built.model) == cp_model.OPTIMAL
+    assert built.roster(solver.value) == roster
+    assert round(solver.objective_value) == objective_value(problem, roster)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_neighbourhood_frees_a_part_of_the_roster(kind: str) -> None:
+    problem = tiny_problem()
+    rng = random.Random(5)
+    for roster in rng.sample(_tiny_rosters(), 5):
+        counts = cover_counts(problem, roster)
+        hood = pick(kind, problem, roster, 0.3, rng, paying_rows(problem, counts))
+        assert hood.staff
+        assert all(0 <= e < len(problem.staff) for e in hood.staff)
+        assert len(set(hood.staff)) == len(hood.staff)
+        assert hood.days is None or all(0 <= d < problem.horizon for d in hood.days)
+
+
+def test_the_requests_neighbourhood_frees_an_operator_whose_request_is_not_granted() -> None:
+    problem = tiny_problem()
+    # A asked for E on day 0 and gets L; A's other request (no E on day 5) and B's (L on day 3)
+    # are granted
+    roster = lines("LL.EE..", "..LLL..", ids="AB")
+    for seed in range(5):
+        hood = pick("requests", problem, roster, 0.1, random.Random(seed))
+        assert hood.kind == "requests"
+        assert 0 in hood.staff
+        assert hood.days is not None
+        assert 0 in hood.days
