@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime, timedelta, tzinfo
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.engine import Connection
 
 from domain.model.allocation import AllocationStatus
@@ -26,6 +27,7 @@ from domain.rules.allocation import (
     shift_state,
 )
 from domain.rules.overlap import Booking
+from services.allocation.statements import built
 from services.persistence import repositories as R
 from services.persistence.tables import people, plant, work
 
@@ -55,14 +57,25 @@ def roster_days(at: datetime, tz: tzinfo) -> list[date]:
 def load_roster(
     conn: Connection, at: datetime, tz: tzinfo, operator_ids: Collection[str] | None = None
 ) -> dict[str, list[ShiftAssignment]]:
-    t = people.shift_assignments
-    stmt = select(t).where(t.c.day.in_(roster_days(at, tz)))
+    by_operator = operator_ids is not None
+    stmt = built(("roster", by_operator), lambda: _roster_select(by_operator))
+    params: dict[str, Any] = {"days": roster_days(at, tz)}
     if operator_ids is not None:
-        stmt = stmt.where(t.c.operator_id.in_(list(operator_ids)))
+        if not operator_ids:
+            return {}
+        params["operators"] = list(operator_ids)
     out: dict[str, list[ShiftAssignment]] = {}
-    for r in conn.execute(stmt).mappings():
+    for r in conn.execute(stmt, params).mappings():
         out.setdefault(r["operator_id"], []).append(R.SHIFT_ASSIGNMENT.from_row(r))
     return out
+
+
+def _roster_select(by_operator: bool) -> Any:
+    t = people.shift_assignments
+    stmt = select(t).where(t.c.day.in_(bindparam("days", expanding=True)))
+    if by_operator:
+        stmt = stmt.where(t.c.operator_id.in_(bindparam("operators", expanding=True)))
+    return stmt
 
 
 def operator_facts(
@@ -106,6 +119,34 @@ def load_bookings(
 ) -> list[Booking]:
     """Holding allocations (active, paused) of the given operators and machines, with the names
     the messages need; ``everything`` gives all of them (the board)."""
+    params: dict[str, Any] = {}
+    if not everything:
+        if operator_ids:
+            params["operators"] = list(operator_ids)
+        if machine_ids:
+            params["machines"] = list(machine_ids)
+        if not params:
+            return []
+    shape = (everything, "operators" in params, "machines" in params)
+    stmt = built(("bookings", shape), lambda: _bookings_select(*shape))
+    return [
+        Booking(
+            allocation_id=int(r.id),
+            work_order_id=r.work_order_id,
+            work_order_number=r.number,
+            start=r.expected_start,
+            end=r.expected_end,
+            operator_id=r.operator_id,
+            operator_name=f"{r.first_name} {r.last_name}" if r.operator_id else None,
+            machine_id=r.machine_id,
+            machine_name=r.machine_name,
+            status=r.status,
+        )
+        for r in conn.execute(stmt, params)
+    ]
+
+
+def _bookings_select(everything: bool, by_operator: bool, by_machine: bool) -> Any:
     a, w, o, m = work.allocations, work.work_orders, people.operators, plant.machines
     stmt = (
         select(
@@ -128,37 +169,31 @@ def load_bookings(
     )
     if not everything:
         conds = []
-        if operator_ids:
-            conds.append(a.c.operator_id.in_(list(operator_ids)))
-        if machine_ids:
-            conds.append(a.c.machine_id.in_(list(machine_ids)))
-        if not conds:
-            return []
+        if by_operator:
+            conds.append(a.c.operator_id.in_(bindparam("operators", expanding=True)))
+        if by_machine:
+            conds.append(a.c.machine_id.in_(bindparam("machines", expanding=True)))
         stmt = stmt.where(or_(*conds))
-    return [
-        Booking(
-            allocation_id=int(r.id),
-            work_order_id=r.work_order_id,
-            work_order_number=r.number,
-            start=r.expected_start,
-            end=r.expected_end,
-            operator_id=r.operator_id,
-            operator_name=f"{r.first_name} {r.last_name}" if r.operator_id else None,
-            machine_id=r.machine_id,
-            machine_name=r.machine_name,
-            status=r.status,
-        )
-        for r in conn.execute(stmt.order_by(a.c.id))
-    ]
+    return stmt.order_by(a.c.id)
+
+
+def _operations_select() -> Any:
+    t = work.operations
+    return (
+        select(t)
+        .where(t.c.work_order_id.in_(bindparam("work_orders", expanding=True)))
+        .order_by(t.c.sequence)
+    )
 
 
 def load_operations(
     conn: Connection, work_order_ids: Collection[str]
 ) -> dict[str, tuple[OperationNeed, ...]]:
-    t = work.operations
     out: dict[str, list[object]] = {}
+    if not work_order_ids:
+        return {}
     rows = conn.execute(
-        select(t).where(t.c.work_order_id.in_(list(work_order_ids))).order_by(t.c.sequence)
+        built("operations", _operations_select), {"work_orders": list(work_order_ids)}
     ).mappings()
     for r in rows:
         out.setdefault(r["work_order_id"], []).append(R.OPERATION.from_row(r))

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from domain.auth import Actor, Permission
 from domain.errors import ConcurrentEdit, NotFound, RuleViolation, Violation
@@ -59,6 +59,7 @@ from services.allocation.commands import (
     Resume,
 )
 from services.allocation.event_log import event_row, source_of
+from services.allocation.statements import built
 from services.allocation.status import StatusKeeper
 from services.bootstrap import App
 from services.errors import DatabaseUnavailable
@@ -469,24 +470,12 @@ class AllocationService:
         wanted = sorted({k for k in keys if k})
         if not wanted:
             return {}
-        o, sk = people.operators, people.operator_skills
+        sk = people.operator_skills
+        stmt = built(("lock_operators", skills, uow.is_postgres), lambda: _lock_select(uow, skills))
+        rows = uow.conn.execute(stmt, {"ids": wanted}).mappings().all()
         if not skills:
-            stmt = select(o).where(o.c.id.in_(wanted)).order_by(o.c.id)
-            if uow.is_postgres:
-                stmt = stmt.with_for_update()
-            rows = uow.conn.execute(stmt).mappings().all()
             found = {r["id"]: R.OPERATOR.from_row(r, skills=[]) for r in rows}
         else:
-            skill_cols = [c.label(f"skill__{c.name}") for c in sk.c]
-            stmt = (
-                select(o, *skill_cols)
-                .select_from(o.outerjoin(sk, sk.c.operator_id == o.c.id))
-                .where(o.c.id.in_(wanted))
-                .order_by(o.c.id, sk.c.skill_code)
-            )
-            if uow.is_postgres:
-                stmt = stmt.with_for_update(of=o)
-            rows = uow.conn.execute(stmt).mappings().all()
             held: dict[str, list[Any]] = {}
             first: dict[str, Any] = {}
             for r in rows:
@@ -625,6 +614,24 @@ class AllocationService:
             warnings=warnings,
             released=released,
         )
+
+
+def _lock_select(uow: UnitOfWork, skills: bool) -> Any:
+    """``SELECT operators [+ their skills] WHERE id IN :ids ORDER BY id [FOR UPDATE OF
+    operators]`` (see AllocationService._lock_operators)."""
+    o, sk = people.operators, people.operator_skills
+    ids: Any = bindparam("ids", expanding=True)
+    if not skills:
+        stmt = select(o).where(o.c.id.in_(ids)).order_by(o.c.id)
+        return stmt.with_for_update() if uow.is_postgres else stmt
+    skill_cols = [c.label(f"skill__{c.name}") for c in sk.c]
+    stmt = (
+        select(o, *skill_cols)
+        .select_from(o.outerjoin(sk, sk.c.operator_id == o.c.id))
+        .where(o.c.id.in_(ids))
+        .order_by(o.c.id, sk.c.skill_code)
+    )
+    return stmt.with_for_update(of=o) if uow.is_postgres else stmt
 
 
 def _closed(alloc: Allocation, verb: str) -> Violation:

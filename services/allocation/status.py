@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.sql.schema import Table
 
 from domain.errors import ConcurrentEdit, RuleViolation, Violation
@@ -30,6 +30,7 @@ from domain.rules.allocation import (
     work_order_status_after,
 )
 from services.allocation import facts as F
+from services.allocation.statements import built
 from services.persistence.tables import people, plant, work
 from services.persistence.uow import UnitOfWork
 
@@ -167,26 +168,18 @@ class StatusKeeper:
     def settle(self) -> None:
         """Bring every touched operator, machine and work order in line with its allocations
         (one read of the allocations that hold any of them)."""
-        a = work.allocations
-        conds = []
-        if self.operators:
-            conds.append(a.c.operator_id.in_(sorted(self.operators)))
-        if self.machines:
-            conds.append(a.c.machine_id.in_(sorted(self.machines)))
-        if self.work_orders:
-            conds.append(a.c.work_order_id.in_(sorted(self.work_orders)))
-        if not conds:
+        if not (self.operators or self.machines or self.work_orders):
             return
-        rows = self.uow.conn.execute(
-            select(
-                a.c.operator_id,
-                a.c.machine_id,
-                a.c.work_order_id,
-                a.c.status,
-                a.c.expected_start,
-                a.c.expected_end,
-            ).where(a.c.status.in_(F.HOLDS), or_(*conds))
-        ).all()
+        shape = (bool(self.operators), bool(self.machines), bool(self.work_orders))
+        params: dict[str, Any] = {}
+        if self.operators:
+            params["operators"] = sorted(self.operators)
+        if self.machines:
+            params["machines"] = sorted(self.machines)
+        if self.work_orders:
+            params["work_orders"] = sorted(self.work_orders)
+        stmt = built(("settle", shape), lambda: _settle_select(shape))
+        rows = self.uow.conn.execute(stmt, params).all()
         now = self.now
         active_ops: set[str] = set()
         running: set[str] = set()
@@ -224,16 +217,16 @@ class StatusKeeper:
         """A versioned single-row update of the status (the row is locked by this call)."""
         actor = self.uow.actor
         result = self.uow.conn.execute(
-            update(table)
-            .where(table.c.id == entity.id, table.c.version == entity.version)
-            .values(
-                status=status.value,
-                status_updated_at=self.now,
-                version=entity.version + 1,
-                updated_by=actor.user,
-                updated_seat=actor.seat,
-                updated_at=self.now,
-            )
+            built(("status", table.name), lambda: _status_update(table)),
+            {
+                "key": entity.id,
+                "expected": entity.version,
+                "new_status": status.value,
+                "new_at": self.now,
+                "new_version": entity.version + 1,
+                "new_by": actor.user,
+                "new_seat": actor.seat,
+            },
         )
         if result.rowcount != 1:
             raise stale_entity(table.name.rstrip("s"), entity)
@@ -267,19 +260,19 @@ class StatusKeeper:
         wo.updated_by, wo.updated_seat, wo.updated_at = actor.user, actor.seat, self.now
         # only the columns a settle changes (the row is locked by this call; versioned all the
         # same): binding all of a work order's columns again cost more than the statement
-        t = work.work_orders
         result = self.uow.conn.execute(
-            update(t)
-            .where(t.c.id == wo.id, t.c.version == wo.version)
-            .values(
-                status=wo.status.value,
-                actual_start=wo.actual_start,
-                actual_end=wo.actual_end,
-                version=wo.version + 1,
-                updated_by=wo.updated_by,
-                updated_seat=wo.updated_seat,
-                updated_at=wo.updated_at,
-            )
+            built("settle_work_order", _settle_work_order_update),
+            {
+                "key": wo.id,
+                "expected": wo.version,
+                "new_status": wo.status.value,
+                "new_start": wo.actual_start,
+                "new_end": wo.actual_end,
+                "new_version": wo.version + 1,
+                "new_by": wo.updated_by,
+                "new_seat": wo.updated_seat,
+                "new_at": wo.updated_at,
+            },
         )
         if result.rowcount != 1:
             raise r.work_orders.stale(wo.id)
@@ -357,6 +350,62 @@ class StatusKeeper:
             "materials": [[m, self.stock[m]] for m in sorted(self.materials)],
             "lines": lines,
         }
+
+
+def _settle_select(shape: tuple[bool, bool, bool]) -> Any:
+    """The holding allocations of the touched operators, machines and work orders."""
+    a = work.allocations
+    conds = []
+    for present, column, name in zip(
+        shape,
+        (a.c.operator_id, a.c.machine_id, a.c.work_order_id),
+        ("operators", "machines", "work_orders"),
+        strict=True,
+    ):
+        if present:
+            conds.append(column.in_(bindparam(name, expanding=True)))
+    return select(
+        a.c.operator_id,
+        a.c.machine_id,
+        a.c.work_order_id,
+        a.c.status,
+        a.c.expected_start,
+        a.c.expected_end,
+    ).where(a.c.status.in_(F.HOLDS), or_(*conds))
+
+
+def _status_update(table: Table) -> Any:
+    """A versioned update of an operator's or a machine's status."""
+    return (
+        update(table)
+        .where(table.c.id == bindparam("key"), table.c.version == bindparam("expected"))
+        .values(
+            status=bindparam("new_status"),
+            status_updated_at=bindparam("new_at"),
+            version=bindparam("new_version"),
+            updated_by=bindparam("new_by"),
+            updated_seat=bindparam("new_seat"),
+            updated_at=bindparam("new_at"),
+        )
+    )
+
+
+def _settle_work_order_update() -> Any:
+    """A versioned update of the columns a settle changes on a work order."""
+    t = work.work_orders
+    return (
+        update(t)
+        .where(t.c.id == bindparam("key"), t.c.version == bindparam("expected"))
+        .values(
+            status=bindparam("new_status"),
+            actual_start=bindparam("new_start"),
+            actual_end=bindparam("new_end"),
+            version=bindparam("new_version"),
+            updated_by=bindparam("new_by"),
+            updated_seat=bindparam("new_seat"),
+            updated_at=bindparam("new_at"),
+        )
+    )
 
 
 def _iso(at: datetime | None) -> str | None:
