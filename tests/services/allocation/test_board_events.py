@@ -10,6 +10,7 @@ import pytest
 
 from domain.events import ChangeEvent
 from domain.model.work import WorkOrderMaterial
+from services.allocation.bench import board_mismatches
 from services.allocation.board_events import apply_events
 from services.allocation.board_queries import BoardReader, card_ids
 from services.allocation.board_state import BoardState
@@ -251,3 +252,13 @@ def test_an_order_back_in_the_queue_shows_its_lines(
     else:
         assert seat.reads == [CardIds(light=True, materials_of=frozenset({"WO-5"}))]
     assert_same_board(seat.state, fresh(svc))
+
+
+def test_the_bench_notices_a_board_that_differs(svc: AllocationService) -> None:
+    seat = Seat(svc)
+    assert board_mismatches(seat.state, fresh(svc)) == []
+    svc.execute(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    seat.take()  # lost, and nothing read
+    found = board_mismatches(seat.state, fresh(svc))
+    assert "allocation:1 on one board only" in found
+    assert any(f.startswith("operator:OP-01 differs") for f in found)
