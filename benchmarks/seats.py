@@ -136,6 +136,7 @@ def main() -> int:
         help="also run 2 seats at 10 operations/s on the same servers (the latency floor)",
     )
     ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
+    ap.add_argument("--note-file", help="a file whose text goes below the tables")
     ap.add_argument(
         "--read-deltas",
         action="store_true",
@@ -185,7 +186,12 @@ def main() -> int:
             "seats",
             "Multi-seat allocation (takt bench seats)",
             cmd,
-            _body(runs, args.duration, servers, load),
+            _body(runs, args.duration, servers, load)
+            + (
+                "\n" + Path(args.note_file).read_text(encoding="utf-8").strip() + "\n"
+                if args.note_file
+                else ""
+            ),
         )
     return 0
 
