@@ -96,9 +96,10 @@ class _Applied:
     def __init__(self) -> None:
         self.operators: set[str] = set()
         self.machines: set[str] = set()
-        self.work_orders: dict[str, str] = {}  # id -> status before the batch
+        self.work_orders: set[str] = set()
         self.stock: dict[str, float] = {}  # material id -> available now
-        self.lines: dict[str, list[list[Any]]] = {}  # requeued order -> its material lines
+        self.lines: dict[str, list[list[Any]] | None] = {}  # requeued order -> its lines
+        self.requeued: set[str] = set()  # orders put back in the queue by these events
         self.changed: set[str] = set()
 
 
@@ -129,12 +130,15 @@ def _apply_one(state: BoardState, payload: dict[str, Any], done: _Applied) -> No
         wo = state.work_orders.get(ident)
         if wo is None:
             continue  # closed and not on the board: nothing to show
-        done.work_orders.setdefault(ident, wo.status)
+        done.work_orders.add(ident)
         if wo.version < after:
+            if status == QUEUED and wo.status != QUEUED:
+                # back in the queue: its material lines are the ones this event lists
+                done.requeued.add(ident)
+                done.lines[ident] = payload.get("lines", {}).get(ident)
             state.work_orders[ident] = replace(wo, status=status, version=after)
     for ident, available in payload.get("materials", ()):
         done.stock[ident] = float(available)
-    done.lines.update(payload.get("lines", {}))
 
 
 def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
@@ -193,14 +197,14 @@ def _derive(state: BoardState, done: _Applied, at: datetime) -> CardIds:
             operator_names=names,
         )
         _put(state.machines, ident, new_m, done.changed)
-    for ident, was in done.work_orders.items():
+    for ident in done.work_orders:
         wo = state.work_orders[ident]
         if wo.status in CLOSED:
             del state.work_orders[ident]
             done.changed.add(wo.key)
             continue
         materials = wo.materials if wo.status == QUEUED else ()
-        if wo.status == QUEUED and was != QUEUED:
+        if wo.status == QUEUED and ident in done.requeued:
             # back in the queue: what it still needs of its materials, with the stock the
             # board shows (read when the event has no lines or the board knows no stock)
             if stock is None:

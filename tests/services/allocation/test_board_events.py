@@ -262,3 +262,16 @@ def test_the_bench_notices_a_board_that_differs(svc: AllocationService) -> None:
     found = board_mismatches(seat.state, fresh(svc))
     assert "allocation:1 on one board only" in found
     assert any(f.startswith("operator:OP-01 differs") for f in found)
+
+
+def test_an_order_taken_and_put_back_in_one_burst(svc: AllocationService) -> None:
+    """WO-1 queued before the burst and after it, but its bearings were reserved in between:
+    the card shows the lines the order was put back with, not the ones it had."""
+    seat = Seat(svc)
+    assert [m.material_id for m in seat.state.work_orders["WO-1"].materials] == ["MAT-BRG"]
+    r = svc.execute(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    svc.execute(LEAD, Release(r.allocation_id, r.version))
+    seat.catch_up(seat.take())
+    assert seat.state.work_orders["WO-1"].materials == ()
+    assert seat.reads == []
+    assert_same_board(seat.state, fresh(svc))
