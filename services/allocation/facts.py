@@ -203,42 +203,52 @@ def load_operations(
 def load_material_needs(
     conn: Connection, work_order_ids: Collection[str]
 ) -> dict[str, tuple[MaterialNeed, ...]]:
-    """What each work order still has to reserve, line by line, against available stock."""
-    wm, mt = work.work_order_materials, work.materials
-    lines = (
-        conn.execute(select(wm).where(wm.c.work_order_id.in_(list(work_order_ids))))
-        .mappings()
-        .all()
-    )
-    remaining = [
-        r
-        for r in lines
-        if r["quantity_required"] - r["quantity_allocated"] - r["quantity_consumed"] > 1e-9
-    ]
-    ids = sorted({r["material_id"] for r in remaining})
-    if not ids:
+    """What each work order still has to reserve, line by line (in material order), against
+    available stock: one statement (the lines joined with their materials)."""
+    if not work_order_ids:
         return {}
-    stmt = select(mt).where(mt.c.id.in_(ids)).order_by(mt.c.id)
-    stock = {r["id"]: r for r in conn.execute(stmt).mappings()}
+    rows = conn.execute(
+        built("material_needs", _material_needs_select), {"work_orders": list(work_order_ids)}
+    )
     out: dict[str, list[MaterialNeed]] = {}
-    for r in remaining:
-        s = stock.get(r["material_id"])
-        if s is None:
+    for r in rows:
+        remaining = r.quantity_required - r.quantity_allocated - r.quantity_consumed
+        if remaining <= 1e-9:
             continue
-        out.setdefault(r["work_order_id"], []).append(
+        out.setdefault(r.work_order_id, []).append(
             MaterialNeed(
-                material_id=r["material_id"],
-                name=s["name"],
-                part_number=s["part_number"],
-                unit=s["unit_of_measure"],
-                to_reserve=float(
-                    r["quantity_required"] - r["quantity_allocated"] - r["quantity_consumed"]
-                ),
-                available=float(s["on_hand"] - s["allocated"]),
-                critical=bool(r["critical"]),
+                material_id=r.material_id,
+                name=r.name,
+                part_number=r.part_number,
+                unit=r.unit_of_measure,
+                to_reserve=float(remaining),
+                available=float(r.on_hand - r.allocated),
+                critical=bool(r.critical),
             )
         )
     return {k: tuple(v) for k, v in out.items()}
+
+
+def _material_needs_select() -> Any:
+    wm, mt = work.work_order_materials, work.materials
+    return (
+        select(
+            wm.c.work_order_id,
+            wm.c.material_id,
+            wm.c.quantity_required,
+            wm.c.quantity_allocated,
+            wm.c.quantity_consumed,
+            wm.c.critical,
+            mt.c.name,
+            mt.c.part_number,
+            mt.c.unit_of_measure,
+            mt.c.on_hand,
+            mt.c.allocated,
+        )
+        .select_from(wm.join(mt, mt.c.id == wm.c.material_id))
+        .where(wm.c.work_order_id.in_(bindparam("work_orders", expanding=True)))
+        .order_by(wm.c.work_order_id, wm.c.material_id)
+    )
 
 
 def holding_statuses(
