@@ -21,6 +21,7 @@ missing ones from the outbox before the newer ones, so "before" versions line up
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -33,6 +34,8 @@ from domain.rules.allocation import MaterialNeed
 from services.allocation.board_queries import card_ids
 from services.allocation.board_state import BoardState
 from services.allocation.cards import AllocationCard, CardIds
+
+log = logging.getLogger(__name__)
 
 QUEUED = WorkOrderStatus.QUEUED.value
 CLOSED = frozenset(s.value for s in WorkOrderStatus if s.is_closed)
@@ -286,18 +289,23 @@ def apply_events(
     unread: list[ChangeEvent] = []
     materials: set[str] = set()  # stock changed and not told: the queued orders' lines are read
     loaded = state.at is not None and not state.historic
-    for e in events:
-        payload = e.data.get("state") if e.topic is Topic.ALLOCATION else None
-        if not loaded or not isinstance(payload, dict) or not _fits(state, payload):
-            unread.append(e)
-            continue
-        _apply_one(state, payload, done)
-        if "materials" not in payload:
-            materials.update(e.data.get("materials", ()))
-    if done.operators or done.machines or done.work_orders or done.changed:
-        state.at = at
-        state._bookings = None
-    rest = _derive(state, done, at)
+    try:
+        for e in events:
+            payload = e.data.get("state") if e.topic is Topic.ALLOCATION else None
+            if not loaded or not isinstance(payload, dict) or not _fits(state, payload):
+                unread.append(e)
+                continue
+            _apply_one(state, payload, done)
+            if "materials" not in payload:
+                materials.update(e.data.get("materials", ()))
+        if done.operators or done.machines or done.work_orders or done.changed:
+            state.at = at
+            state._bookings = None
+        rest = _derive(state, done, at)
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+        # a payload this program does not understand, maybe half applied: read the whole board
+        log.exception("could not apply change events %s..%s", events[0].seq, events[-1].seq)
+        return done.changed, CardIds(everything=True)
     if unread:
         rest = rest | card_ids(unread)
     if materials:

@@ -275,3 +275,22 @@ def test_an_order_taken_and_put_back_in_one_burst(svc: AllocationService) -> Non
     assert seat.state.work_orders["WO-1"].materials == ()
     assert seat.reads == []
     assert_same_board(seat.state, fresh(svc))
+
+
+def test_a_payload_it_cannot_understand_reloads_the_board(
+    svc: AllocationService, caplog: pytest.LogCaptureFixture
+) -> None:
+    seat = Seat(svc)
+    svc.execute(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    (event,) = seat.take()
+    state = dict(event.data["state"])
+    state["allocations"] = [
+        [a, b, {**s, "start": "not a time"}] for a, b, s in state["allocations"]
+    ]
+    broken = replace(event, data={**event.data, "state": state})
+    _changed, rest = apply_events(seat.state, [broken], NOW)
+    assert rest == CardIds(everything=True)
+    assert "could not apply change events" in caplog.text
+    seat.catch_up([broken])
+    assert seat.reads == [CardIds(everything=True)]
+    assert_same_board(seat.state, fresh(svc))
