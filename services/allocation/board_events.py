@@ -48,7 +48,8 @@ def _dt(text: str | None) -> datetime | None:
 
 def _allocation_card(aid: int, s: dict[str, Any]) -> AllocationCard:
     start = _dt(s["start"])
-    assert start is not None
+    if start is None:
+        raise ValueError(f"allocation {aid} without a start")
     return AllocationCard(
         id=aid,
         work_order_id=s["work_order_id"],
