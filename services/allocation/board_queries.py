@@ -2,7 +2,9 @@
 
 A seat reads the whole board once (and when the roster or the plant changes); after that each
 batch of change events names the operators, machines, work orders and allocations to re-read
-(:func:`card_ids`), and :func:`board_delta` reads only those.
+(:func:`card_ids`), and :func:`board_delta` reads only those. Allocation events carry the state
+they leave, which a seat applies without reading (board_events.py); this module reads what such
+an event cannot tell.
 """
 
 from __future__ import annotations
