@@ -51,6 +51,8 @@ class RosterModel:
     stats: dict[str, int] = field(default_factory=dict)
     # auxiliaries defined by literals of the roster, to complete a hint: (var, kind, lits, need)
     aux: list[Aux] = field(default_factory=list)
+    # the fairness range (max, min variables) and the fixed operators' (max, min), if any
+    fair: tuple[cp_model.IntVar, cp_model.IntVar, tuple[int, int] | None] | None = None
 
     def roster(self, value: Callable[[cp_model.IntVar], int]) -> RosterDto:
         """Read the roster with ``value`` (a solver's or a callback's ``Value``)."""
@@ -111,6 +113,14 @@ class RosterModel:
                 v = int(count <= need)
             index.append(var.index)
             values.append(v)
+        if self.fair is not None and all(e.id in roster.lines for e in self.problem.staff):
+            from services.rostering.checker import fairness_measures
+
+            hi, lo, fixed = self.fair
+            measures = list(fairness_measures(self.problem, roster).values())
+            measures += list(fixed) if fixed is not None else []
+            index += [hi.index, lo.index]
+            values += [max(measures), min(measures)]
         hint = self.model.proto.solution_hint
         hint.vars.extend(index)
         hint.values.extend(values)
@@ -262,11 +272,13 @@ def build_model(
         objective += [(w, t) for w, t in terms if not isinstance(t, int)]
         constant += sum(w * t for w, t in terms if isinstance(t, int))
 
+    fair = None
     if problem.fairness is not None and problem.fairness.weight > 0 and problem.staff:
-        spread = _fairness_spread(
-            m, problem, problem.fairness, off_lit, shift_lit, request_terms, fairness_fixed
+        hi, lo = _fairness_range(
+            m, problem, problem.fairness, off_lit, shift_lit, request_terms, fairness_fixed, aux
         )
-        objective.append((problem.fairness.weight, spread))
+        objective += [(problem.fairness.weight, hi), (-problem.fairness.weight, lo)]
+        fair = (hi, lo, fairness_fixed)
 
     if problem.reference is not None and problem.change_weight > 0:
         for e, staff in enumerate(problem.staff):
@@ -282,7 +294,8 @@ def build_model(
         cp_model.LinearExpr.weighted_sum([t for _, t in objective], [w for w, _ in objective])
         + constant
     )
-    return RosterModel(m, problem, x, off, fixed, {"x": len(x), "cells": len(off)}, aux)
+    stats = {"x": len(x), "cells": len(off)}
+    return RosterModel(m, problem, x, off, fixed, stats, aux, fair)
 
 
 def _contract_rules(
@@ -401,7 +414,7 @@ def _weekend_lits(
     return out
 
 
-def _fairness_spread(
+def _fairness_range(
     m: cp_model.CpModel,
     problem: RosterProblemDto,
     goal: FairnessDto,
@@ -409,15 +422,16 @@ def _fairness_spread(
     shift_lit: Callable[[int, int, str], Lit],
     request_terms: dict[int, list[tuple[int, Expr]]],
     fixed: tuple[int, int] | None,
-) -> Expr:
-    """max - min over operators of the fairness measure."""
+    aux: list[Aux],
+) -> tuple[cp_model.IntVar, cp_model.IntVar]:
+    """The max and the min over operators of the fairness measure (the spread is max - min)."""
     horizon = problem.horizon
     measures: list[Expr] = []
     bound = 0
     for e in range(len(problem.staff)):
         if goal.measure is FairnessMeasure.WEEKENDS:
             o = [off_lit(e, d) for d in range(horizon)]
-            terms: list[Expr] = list(_weekend_lits(m, problem, e, o, "fair_weekend"))
+            terms: list[Expr] = list(_weekend_lits(m, problem, e, o, "fair_weekend", aux))
             bound = max(bound, len(terms))
         elif goal.measure is FairnessMeasure.SHIFTS:
             terms = [shift_lit(e, d, s) for d in range(horizon) for s in goal.shifts]
@@ -434,4 +448,4 @@ def _fairness_spread(
     for value in measures:
         m.add(hi >= value)
         m.add(lo <= value)
-    return hi - lo
+    return hi, lo

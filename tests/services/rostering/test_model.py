@@ -208,10 +208,22 @@ def test_sub_problem_objective_moves_with_the_full_objective() -> None:
         assert sub_value(other) - sub_value(base) == full
 
 
-def test_the_hint_of_a_valid_roster_is_complete_and_is_a_solution() -> None:
+@pytest.mark.parametrize(
+    "fairness",
+    [
+        None,
+        FairnessDto(7, FairnessMeasure.REQUESTS),
+        FairnessDto(5, FairnessMeasure.WEEKENDS),
+        FairnessDto(3, FairnessMeasure.SHIFTS, frozenset({"L"})),
+    ],
+    ids=["penalty", "fair-requests", "fair-weekends", "fair-shifts"],
+)
+def test_the_hint_of_a_valid_roster_is_complete_and_is_a_solution(
+    fairness: FairnessDto | None,
+) -> None:
     from ortools.sat.python import cp_model
 
-    problem = tiny_problem()
+    problem = replace(tiny_problem(), fairness=fairness)
     roster = random.Random(11).choice(_tiny_rosters())
     built = build_model(problem)
     built.add_hint(roster)
