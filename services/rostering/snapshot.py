@@ -310,6 +310,10 @@ class RosterSnapshot:
                 if c.locked or c.started or d < self.first_open_day:
                     locks.append(LockDto(o.id, d, line[d]))
         kinds = self.shift_kinds()
+        # the rest after the day before binds a first day the solver may change (a kept first
+        # day stays as it is, like the past: an old breach must not make the problem infeasible)
+        kept_first = {k.staff_id for k in locks if k.day == 0}
+        previous = {o: s for o, s in self.previous.items() if s in kinds and o not in kept_first}
         return RosterProblemDto(
             horizon=self.days,
             shifts=tuple(kinds.values()),
@@ -322,5 +326,5 @@ class RosterSnapshot:
             change_weight=change_weight,
             first_weekday=self.start.weekday(),
             name=f"roster {self.start.isoformat()} +{self.days}d",
-            previous={o: s for o, s in self.previous.items() if s in kinds},
+            previous=previous,
         )

@@ -3,6 +3,7 @@ proposals, the audit trail and change events, and what the allocation board sees
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -17,9 +18,9 @@ from services.allocation.facts import load_roster, load_shifts
 from services.persistence.tables import people
 from services.persistence.tables.system import audit_log, change_events
 from services.rostering.checker import check_roster
-from services.rostering.problem import SolveOptionsDto
+from services.rostering.problem import LockDto, SolveOptionsDto
 from services.rostering.proposals import optimise, repair_absence
-from services.rostering.snapshot import CellChange
+from services.rostering.snapshot import CellChange, CellDto
 from services.rostering.store import RosterService
 from tests.conftest import NOW
 from tests.services.rostering.store_fixtures import (
@@ -265,6 +266,13 @@ def test_the_day_before_the_range_counts_for_the_minimum_rest(service: RosterSer
     assert problem.previous["OP-2"] == "L"
     assert "E" in problem.forbidden_first("OP-2")
     assert all((k.staff_id, k.day) != ("OP-2", 0) for k in problem.locks)
+    # a first day the solver must keep (locked, clocked in, past) stays as it is, even one that
+    # breaks the rest: the rule is left out for it, so the problem stays solvable
+    kept = replace(snap, cells={**snap.cells, ("OP-2", 0): CellDto("E", locked=True)})
+    problem = kept.problem()
+    assert "OP-2" not in problem.previous
+    assert LockDto("OP-2", 0, "E") in problem.locks
+    assert check_roster(problem, kept.roster()).valid
 
 
 def test_forecast_absences_are_shown_and_repaired_around(service: RosterService) -> None:
