@@ -1,7 +1,11 @@
 """Change events: what the outbox stores and the change feed carries between seats.
 
-A change event names what changed (topic + ids), not the whole new state: a seat that receives
-one re-reads what it shows. ``seq`` is assigned by the database in commit order, so a seat that
+A change event names what changed (topic + ids); a seat that receives one re-reads what it
+shows. Allocation events also carry the state the call left (the allocation cards it wrote, the
+versions and statuses of the operators, machines and work orders it touched, stock left), so a
+seat whose cards are at the event's "before" versions applies them without a read
+(services/allocation/board_events.py) and reads only what the payload cannot tell. ``seq`` is
+assigned by the database in commit order, so a seat that
 saw 41 and then 43 knows it missed 42 and reads it from the outbox.
 """
 
