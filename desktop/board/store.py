@@ -22,6 +22,7 @@ from desktop.change_hub import ids_of
 from desktop.context import DesktopContext
 from desktop.messages import describe
 from domain.events import ChangeEvent, Topic
+from services.allocation.board_events import apply_events
 from services.allocation.board_queries import FULL_RELOAD_TOPICS, BoardReader, card_ids
 from services.allocation.board_state import BoardState, Plan
 from services.allocation.cards import AllocationCard, BoardSnapshot, CardIds
@@ -145,16 +146,17 @@ class BoardStore(QObject):
         fresh = [e for e in events if e.request_id not in self._own_requests]
         if not fresh:
             return
-        ids = card_ids(fresh)
-        # ids_of keeps the board honest about other features' changes of the same cards
-        ids = ids | CardIds(
-            operators=frozenset(ids_of(fresh, Topic.OPERATOR)),
-            machines=frozenset(ids_of(fresh, Topic.MACHINE)),
-            work_orders=frozenset(ids_of(fresh, Topic.WORK_ORDER)),
-            allocations=frozenset(int(i) for i in ids_of(fresh, Topic.ALLOCATION) if i.isdigit()),
-            everything=any(e.topic in FULL_RELOAD_TOPICS for e in fresh),
-            light=ids.light,
-        )
+        allocations = [e for e in fresh if e.topic is Topic.ALLOCATION]
+        if allocations and not self._reading and self._queued is None:
+            # no read in flight that could bring older cards: apply what the allocation events
+            # carry, and read only what they cannot tell (and the other topics' cards)
+            changed, rest = apply_events(self.state, allocations, self.now())
+            if changed:
+                self._replan()
+                self.cards_changed.emit(changed)
+            ids = rest | _stale_ids([e for e in fresh if e.topic is not Topic.ALLOCATION])
+        else:
+            ids = _stale_ids(fresh)
         self._read(self.state.expand(ids))
 
     # -- the past --------------------------------------------------------------------------
@@ -310,3 +312,17 @@ class BoardStore(QObject):
         self.flash.clear()
         if keys:
             self.cards_changed.emit(keys)
+
+
+def _stale_ids(events: list[ChangeEvent]) -> CardIds:
+    """The cards ``events`` make stale; ids_of keeps the board honest about other features'
+    changes of the same cards."""
+    ids = card_ids(events)
+    return ids | CardIds(
+        operators=frozenset(ids_of(events, Topic.OPERATOR)),
+        machines=frozenset(ids_of(events, Topic.MACHINE)),
+        work_orders=frozenset(ids_of(events, Topic.WORK_ORDER)),
+        allocations=frozenset(int(i) for i in ids_of(events, Topic.ALLOCATION) if i.isdigit()),
+        everything=any(e.topic in FULL_RELOAD_TOPICS for e in events),
+        light=ids.light,
+    )

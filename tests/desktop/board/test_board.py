@@ -17,6 +17,7 @@ from sqlalchemy import select
 from desktop.board.models import DRAG_ROLE, FLASH_ROLE, PENDING_ROLE, CardListModel
 from desktop.board.views import CardListView
 from desktop.board.widget import BoardWidget
+from domain.events import ChangeEvent, Topic
 from services.allocation.commands import Allocate, Reassign, Release
 from services.allocation.service import AllocationService
 from services.persistence.tables import work
@@ -231,9 +232,10 @@ def test_keyboard_path(board: BoardWidget, app: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: _held_by(board, "OP-12") == "WO-5", timeout=10_000)
 
 
-def test_a_remote_change_moves_the_card_and_rereads_only_it(
+def test_a_remote_change_moves_the_card_from_the_event_without_a_read(
     board: BoardWidget, app: Any, qtbot: Any
 ) -> None:
+    board.store._refresh.stop()  # no periodic reload in flight: the event is applied directly
     asked: list[Any] = []
     real = board.store.reader.delta
 
@@ -250,15 +252,42 @@ def test_a_remote_change_moves_the_card_and_rereads_only_it(
     row = machine.row_of("machine:M-P2")
     assert row is not None
     assert machine.index(row).data(Qt.ItemDataRole.DisplayRole) == "Press P2"
-    assert asked
-    assert not any(ids.everything for ids in asked)
-    assert set().union(*(ids.machines for ids in asked)) == {"M-P2"}
-    assert set().union(*(ids.operators for ids in asked)) == set()
+    assert asked == []  # the allocation event carried the machine's new state
     # and this seat can staff the machine the other seat prepared
     assert board.store.drop("operator:OP-12", "machine:M-P2")
     qtbot.waitUntil(
         lambda: board.store.state.machines["M-P2"].operator_ids == ("OP-12",), timeout=10_000
     )
+
+
+def test_an_allocation_event_without_its_state_rereads_only_its_cards(
+    board: BoardWidget, qtbot: Any
+) -> None:
+    board.store._refresh.stop()
+    asked: list[Any] = []
+    real = board.store.reader.delta
+
+    def spy(at: Any, ids: Any, known: Any = None) -> Any:
+        asked.append(ids)
+        return real(at, ids, known)
+
+    board.store.reader.delta = spy  # type: ignore[method-assign]
+    # as an older program would send it: names what changed, carries no state
+    old_style = ChangeEvent(
+        seq=10_000,
+        at=NOW,
+        topic=Topic.ALLOCATION,
+        kind="allocated",
+        ids=(),
+        user="admin",
+        seat="seat-9",
+        data={"machines": ["M-P2"]},
+    )
+    board.store._on_hub_changed([old_style])
+    qtbot.waitUntil(lambda: bool(asked), timeout=10_000)
+    assert not any(ids.everything for ids in asked)
+    assert set().union(*(ids.machines for ids in asked)) == {"M-P2"}
+    assert set().union(*(ids.operators for ids in asked)) == set()
 
 
 def test_search_and_filters(board: BoardWidget, qtbot: Any) -> None:
