@@ -168,6 +168,9 @@ def main() -> int:
             )
             runs.append((label, figures))
             print(json.dumps(figures, indent=2, default=str))
+    except RuntimeError as exc:
+        print(f"seats benchmark: {exc}", file=sys.stderr)
+        return 1
     finally:
         for server in owned:
             if hasattr(server, "destroy"):

@@ -338,6 +338,18 @@ def _operators_for_bench(engine: Engine) -> list[str]:
     return sorted(good)
 
 
+def _break_ends(engine: Engine) -> datetime | None:
+    """When the last operator now on a break is back (None: nobody is on a break)."""
+    state = BoardState()
+    state.load(board_snapshot(engine, datetime.now(UTC)))
+    ends = [
+        op.shift.break_end
+        for op in state.operators.values()
+        if op.shift is not None and op.shift.break_end is not None and not op.shift.absent
+    ]
+    return max(ends) if ends else None
+
+
 def _timeline_double_bookings(engine: Engine) -> int:
     """Holds of one operator or machine that overlapped at any moment, from the event log."""
     t = work.allocation_change_events
@@ -395,9 +407,15 @@ def run_bench(
             load_demo(app, staff=False)  # the seats do the allocating
         operators = _operators_for_bench(app.engine)
         if len(operators) < 2:
+            back = _break_ends(app.engine)
+            why = (
+                f"the crew on shift is on its break until {back:%H:%M} UTC: run it after that"
+                if back is not None
+                else "load the demo plant again to refresh its roster"
+            )
             raise RuntimeError(
                 f"only {len(operators)} operator(s) on shift can take work now: "
-                "the bench needs at least 2 (load the demo plant again to refresh its roster)"
+                f"the bench needs at least 2 ({why})"
             )
         n_conflicting = round(seats * conflict_share)
         hot = tuple(operators[:HOT_OPERATORS])
