@@ -285,8 +285,15 @@ def activity_kpi(conn: Connection, window: Window) -> Kpi:
     ).one()
     active, idle = float(row[0]), float(row[1])
     value = active_ratio(active, idle)
-    detail = f"{active / 3600:,.1f} h active, {idle / 3600:,.1f} h idle seen by the cameras"
+    detail = f"{duration_text(active)} active, {duration_text(idle)} idle seen by the cameras"
     return Kpi("active_ratio", "Active / observed", value, detail)
+
+
+def duration_text(seconds: float) -> str:
+    """Hours with one decimal, or whole minutes under an hour (a few minutes are not "0.0 h")."""
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:,.1f} h"
 
 
 def attendance_kpi(conn: Connection, window: Window) -> Kpi:

@@ -19,6 +19,7 @@ from services.dashboard.kpis import (
     output_vs_plan,
     planned_quantity,
 )
+from services.dashboard.production import duration_text
 
 T0 = datetime(2026, 11, 16, 6, 0, tzinfo=UTC)
 
@@ -117,3 +118,11 @@ def test_active_ratio_and_attendance() -> None:
     assert active_ratio(-5, 10) == 0.0
     assert attendance_rate(45, 50) == pytest.approx(0.9)
     assert attendance_rate(0, 0) is None
+
+
+def test_camera_time_under_an_hour_is_said_in_minutes() -> None:
+    assert duration_text(0) == "0 min"
+    assert duration_text(170) == "3 min"  # not "0.0 h" next to a ratio of 65 %
+    assert duration_text(3599) == "60 min"
+    assert duration_text(5400) == "1.5 h"
+    assert duration_text(36_000_000) == "10,000.0 h"
