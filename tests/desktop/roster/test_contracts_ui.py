@@ -19,8 +19,8 @@ from domain.auth import Actor, Role
 from domain.rules.rostering import OFF
 from services.rostering.contract_rules import OperatorContractDto, RequestKind
 from services.rostering.contracts import ContractService
-from services.rostering.store import RosterService
-from tests.services.rostering.store_fixtures import DAYS, LEAD, MONDAY, POLICY, seed
+from tests.desktop.roster.conftest import open_grid
+from tests.services.rostering.store_fixtures import DAYS, MONDAY
 
 pytestmark = pytest.mark.gui
 
@@ -29,27 +29,8 @@ VIEWER = Actor("viewer", Role.VIEWER, "seat-3")
 
 
 @pytest.fixture
-def app(sqlite_url: str, make_app: Any) -> Any:
-    app = make_app(sqlite_url)
-    seed(app)  # OP-3 works ..E..LL: off on Tuesday
-    RosterService(app).save_policy(LEAD, POLICY)
-    return app
-
-
-def _grid(app: Any, make_ctx: Any, qtbot: Any, actor: Actor = LEAD) -> RosterWidget:
-    widget = RosterWidget(make_ctx(app, actor), MONDAY, DAYS)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 500)
-    widget.show()
-    widget.start()
-    qtbot.waitUntil(lambda: widget.store.snapshot is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: not widget.store._reading, timeout=10_000)
-    return widget
-
-
-@pytest.fixture
 def grid(app: Any, make_ctx: Any, qtbot: Any) -> Any:
-    widget = _grid(app, make_ctx, qtbot)
+    widget = open_grid(app, make_ctx, qtbot)
     yield widget
     widget.stop()
     assert not widget.ctx.errors, widget.ctx.errors  # type: ignore[attr-defined]
@@ -176,7 +157,7 @@ def test_a_request_over_a_stale_view_is_refused_with_who_changed_it(
 def test_read_only_roles_are_refused_before_anything_is_sent(
     app: Any, make_ctx: Any, qtbot: Any
 ) -> None:
-    grid = _grid(app, make_ctx, qtbot, VIEWER)
+    grid = open_grid(app, make_ctx, qtbot, VIEWER)
     with qtbot.waitSignal(grid.store.rejected, timeout=1_000) as refused:
         assert not writer_of(grid.store).request_day_off("OP-1", 2)
     assert "may not change roster requests" in refused.args[0]

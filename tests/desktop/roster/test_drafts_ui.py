@@ -22,7 +22,8 @@ from services.persistence.tables import people
 from services.rostering.drafts import DraftService
 from services.rostering.snapshot import CellChange
 from services.rostering.store import RosterService
-from tests.services.rostering.store_fixtures import DAYS, LEAD, MONDAY, POLICY, seed
+from tests.desktop.roster.conftest import open_grid
+from tests.services.rostering.store_fixtures import DAYS, LEAD, MONDAY
 
 pytestmark = pytest.mark.gui
 
@@ -30,27 +31,13 @@ OTHER = Actor("admin", Role.ADMIN, "seat-9")
 
 
 @pytest.fixture
-def app(sqlite_url: str, make_app: Any) -> Any:
-    app = make_app(sqlite_url)
-    seed(app)
-    RosterService(app).save_policy(LEAD, POLICY)
-    return app
-
-
-@pytest.fixture
 def grid(app: Any, make_ctx: Any, qtbot: Any) -> Any:
-    ctx = make_ctx(app, LEAD)
-    widget = RosterWidget(ctx, MONDAY, DAYS)
-    widget.store.time_limit = 4.0
-    qtbot.addWidget(widget)
-    widget.resize(1100, 500)
-    widget.show()
-    widget.start()
-    qtbot.waitUntil(lambda: widget.store.snapshot is not None, timeout=10_000)
+    widget = open_grid(app, make_ctx, qtbot, width=1100, time_limit=4.0)
+    ctx = widget.ctx
     qtbot.waitUntil(lambda: _idle(widget), timeout=10_000)
     yield widget
     widget.stop()
-    assert not ctx.errors, ctx.errors  # nothing went to the seat's error dialog
+    assert not ctx.errors, ctx.errors  # type: ignore[attr-defined]  # nothing went to the seat's error dialog
 
 
 def _idle(grid: RosterWidget) -> bool:

@@ -10,28 +10,18 @@ import pytest
 from PySide6.QtWidgets import QFileDialog
 
 from desktop.roster.widget import RosterWidget
-from services.rostering.store import RosterService
-from tests.services.rostering.store_fixtures import DAYS, LEAD, MONDAY, POLICY, seed
+from tests.desktop.roster.conftest import open_grid
 
 pytestmark = pytest.mark.gui
 
 
 @pytest.fixture
-def grid(sqlite_url: str, make_app: Any, make_ctx: Any, qtbot: Any) -> Any:
-    app = make_app(sqlite_url)
-    seed(app)
-    RosterService(app).save_policy(LEAD, POLICY)
-    ctx = make_ctx(app, LEAD)
-    widget = RosterWidget(ctx, MONDAY, DAYS)
-    qtbot.addWidget(widget)
-    widget.resize(1000, 500)
-    widget.show()
-    widget.start()
-    qtbot.waitUntil(lambda: widget.store.snapshot is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: not widget.store._reading, timeout=10_000)
+def grid(app: Any, make_ctx: Any, qtbot: Any) -> Any:
+    widget = open_grid(app, make_ctx, qtbot)
+    ctx = widget.ctx
     yield widget
     widget.stop()
-    assert not ctx.errors, ctx.errors  # nothing went to the seat's error dialog
+    assert not ctx.errors, ctx.errors  # type: ignore[attr-defined]  # nothing went to the seat's error dialog
 
 
 def _export_to(grid: RosterWidget, path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

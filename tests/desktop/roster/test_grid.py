@@ -24,13 +24,12 @@ from services.persistence.tables import people
 from services.rostering.snapshot import CellChange
 from services.rostering.store import RosterService
 from tests.conftest import NOW
+from tests.desktop.roster.conftest import open_grid
 from tests.services.rostering.store_fixtures import (
     DAYS,
     LEAD,
     MONDAY,
-    POLICY,
     SKILL_POLICY,
-    seed,
 )
 
 pytestmark = pytest.mark.gui
@@ -40,27 +39,12 @@ MONDAY_TZ = NOW.tzinfo
 
 
 @pytest.fixture
-def app(sqlite_url: str, make_app: Any) -> Any:
-    app = make_app(sqlite_url)
-    seed(app)
-    RosterService(app).save_policy(LEAD, POLICY)
-    return app
-
-
-@pytest.fixture
 def grid(app: Any, make_ctx: Any, qtbot: Any) -> Any:
-    ctx = make_ctx(app, LEAD)
-    widget = RosterWidget(ctx, MONDAY, DAYS)
-    widget.store.time_limit = 4.0
-    qtbot.addWidget(widget)
-    widget.resize(1000, 500)
-    widget.show()
-    widget.start()
-    qtbot.waitUntil(lambda: widget.store.snapshot is not None, timeout=10_000)
-    qtbot.waitUntil(lambda: not widget.store._reading, timeout=10_000)
+    widget = open_grid(app, make_ctx, qtbot, time_limit=4.0)
+    ctx = widget.ctx
     yield widget
     widget.stop()
-    assert not ctx.errors, ctx.errors  # nothing went to the seat's error dialog
+    assert not ctx.errors, ctx.errors  # type: ignore[attr-defined]  # nothing went to the seat's error dialog
 
 
 def _stored(app: Any, operator_id: str, day: int) -> tuple[str, str, bool] | None:
