@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain.auth import Actor, Role
 from domain.errors import PermissionDenied
@@ -18,6 +18,7 @@ from services.persistence.tables.people import operator_skills, operators
 from services.persistence.tables.plant import machines
 from services.persistence.tables.system import audit_log, change_events, demand_history
 from services.persistence.tables.work import materials, work_orders
+from tests.services.imports.helpers import count, write
 from tests.services.persistence.helpers import ADMIN, seed_minimal
 
 PLANNER = Actor("planner", Role.PLANNER, "seat-2")
@@ -29,17 +30,6 @@ def app(db_url: str, make_app: Any) -> Any:
     app = make_app(db_url)
     seed_minimal(app)  # line L1, work centre WC-SAV100, product P-1, operators E1..E3, MAT-1
     return app
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def count(app: Any, table: Any) -> int:
-    with app.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_valid_operators_are_imported_with_an_audit_row_and_a_change_event(

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from domain.auth import SYSTEM_ACTOR, Actor, Role, User
 from domain.events import Topic
@@ -21,6 +21,7 @@ from services.persistence.tables.system import change_events
 from services.rostering.contract_rules import RequestKind
 from services.rostering.contracts import ContractService
 from services.rostering.store import RosterService
+from tests.services.imports.helpers import count, write
 from tests.services.rostering.store_fixtures import LEAD, MONDAY, POLICY, seed
 
 PLANNER = Actor("planner", Role.PLANNER, "seat-2")
@@ -32,17 +33,6 @@ def app(db_url: str, make_app: Any) -> Any:
     app = make_app(db_url)
     seed(app)
     return app
-
-
-def write(tmp_path: Path, name: str, text: str) -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def count(app: Any, table: Any) -> int:
-    with app.engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
 
 
 def test_contracts_are_imported_and_replace_the_stored_ones(app: Any, tmp_path: Path) -> None:
