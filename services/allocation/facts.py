@@ -33,6 +33,9 @@ from services.persistence.tables import people, plant, work
 
 HOLDS = tuple(s.value for s in AllocationStatus if s.holds_resources)
 
+# a statement and its parameters, to run now or to send with others (persistence/pipeline.py)
+Query = tuple[Any, dict[str, Any]]
+
 
 def plant_timezone(conn: Connection) -> tzinfo:
     """The plant's time zone (rosters are in local days and times); UTC when unknown."""
@@ -57,15 +60,27 @@ def roster_days(at: datetime, tz: tzinfo) -> list[date]:
 def load_roster(
     conn: Connection, at: datetime, tz: tzinfo, operator_ids: Collection[str] | None = None
 ) -> dict[str, list[ShiftAssignment]]:
+    query = roster_query(at, tz, operator_ids)
+    return {} if query is None else roster_from(conn.execute(*query).mappings())
+
+
+def roster_query(
+    at: datetime, tz: tzinfo, operator_ids: Collection[str] | None = None
+) -> Query | None:
+    """The statement and parameters of :func:`load_roster` (None: nothing to read)."""
     by_operator = operator_ids is not None
     stmt = built(("roster", by_operator), lambda: _roster_select(by_operator))
     params: dict[str, Any] = {"days": roster_days(at, tz)}
     if operator_ids is not None:
         if not operator_ids:
-            return {}
+            return None
         params["operators"] = list(operator_ids)
+    return stmt, params
+
+
+def roster_from(rows: Iterable[Mapping[Any, Any]]) -> dict[str, list[ShiftAssignment]]:
     out: dict[str, list[ShiftAssignment]] = {}
-    for r in conn.execute(stmt, params).mappings():
+    for r in rows:
         out.setdefault(r["operator_id"], []).append(R.SHIFT_ASSIGNMENT.from_row(r))
     return out
 
@@ -119,6 +134,19 @@ def load_bookings(
 ) -> list[Booking]:
     """Holding allocations (active, paused) of the given operators and machines, with the names
     the messages need; ``everything`` gives all of them (the board)."""
+    query = bookings_query(
+        operator_ids=operator_ids, machine_ids=machine_ids, everything=everything
+    )
+    return [] if query is None else bookings_from(conn.execute(*query).mappings())
+
+
+def bookings_query(
+    *,
+    operator_ids: Collection[str] = (),
+    machine_ids: Collection[str] = (),
+    everything: bool = False,
+) -> Query | None:
+    """The statement and parameters of :func:`load_bookings` (None: nothing to read)."""
     params: dict[str, Any] = {}
     if not everything:
         if operator_ids:
@@ -126,23 +154,26 @@ def load_bookings(
         if machine_ids:
             params["machines"] = list(machine_ids)
         if not params:
-            return []
+            return None
     shape = (everything, "operators" in params, "machines" in params)
-    stmt = built(("bookings", shape), lambda: _bookings_select(*shape))
+    return built(("bookings", shape), lambda: _bookings_select(*shape)), params
+
+
+def bookings_from(rows: Iterable[Mapping[Any, Any]]) -> list[Booking]:
     return [
         Booking(
-            allocation_id=int(r.id),
-            work_order_id=r.work_order_id,
-            work_order_number=r.number,
-            start=r.expected_start,
-            end=r.expected_end,
-            operator_id=r.operator_id,
-            operator_name=f"{r.first_name} {r.last_name}" if r.operator_id else None,
-            machine_id=r.machine_id,
-            machine_name=r.machine_name,
-            status=r.status,
+            allocation_id=int(r["id"]),
+            work_order_id=r["work_order_id"],
+            work_order_number=r["number"],
+            start=r["expected_start"],
+            end=r["expected_end"],
+            operator_id=r["operator_id"],
+            operator_name=f"{r['first_name']} {r['last_name']}" if r["operator_id"] else None,
+            machine_id=r["machine_id"],
+            machine_name=r["machine_name"],
+            status=r["status"],
         )
-        for r in conn.execute(stmt, params)
+        for r in rows
     ]
 
 
@@ -189,12 +220,19 @@ def _operations_select() -> Any:
 def load_operations(
     conn: Connection, work_order_ids: Collection[str]
 ) -> dict[str, tuple[OperationNeed, ...]]:
-    out: dict[str, list[object]] = {}
+    query = operations_query(work_order_ids)
+    return {} if query is None else operations_from(conn.execute(*query).mappings())
+
+
+def operations_query(work_order_ids: Collection[str]) -> Query | None:
+    """The statement and parameters of :func:`load_operations` (None: nothing to read)."""
     if not work_order_ids:
-        return {}
-    rows = conn.execute(
-        built("operations", _operations_select), {"work_orders": list(work_order_ids)}
-    ).mappings()
+        return None
+    return built("operations", _operations_select), {"work_orders": list(work_order_ids)}
+
+
+def operations_from(rows: Iterable[Mapping[Any, Any]]) -> dict[str, tuple[OperationNeed, ...]]:
+    out: dict[str, list[object]] = {}
     for r in rows:
         out.setdefault(r["work_order_id"], []).append(R.OPERATION.from_row(r))
     return {wo: open_operations(ops) for wo, ops in out.items()}  # type: ignore[arg-type]
@@ -205,25 +243,34 @@ def load_material_needs(
 ) -> dict[str, tuple[MaterialNeed, ...]]:
     """What each work order still has to reserve, line by line (in material order), against
     available stock: one statement (the lines joined with their materials)."""
+    query = material_needs_query(work_order_ids)
+    return {} if query is None else material_needs_from(conn.execute(*query).mappings())
+
+
+def material_needs_query(work_order_ids: Collection[str]) -> Query | None:
+    """The statement and parameters of :func:`load_material_needs` (None: nothing to read)."""
     if not work_order_ids:
-        return {}
-    rows = conn.execute(
-        built("material_needs", _material_needs_select), {"work_orders": list(work_order_ids)}
-    )
+        return None
+    return built("material_needs", _material_needs_select), {"work_orders": list(work_order_ids)}
+
+
+def material_needs_from(
+    rows: Iterable[Mapping[Any, Any]],
+) -> dict[str, tuple[MaterialNeed, ...]]:
     out: dict[str, list[MaterialNeed]] = {}
     for r in rows:
-        remaining = r.quantity_required - r.quantity_allocated - r.quantity_consumed
+        remaining = r["quantity_required"] - r["quantity_allocated"] - r["quantity_consumed"]
         if remaining <= 1e-9:
             continue
-        out.setdefault(r.work_order_id, []).append(
+        out.setdefault(r["work_order_id"], []).append(
             MaterialNeed(
-                material_id=r.material_id,
-                name=r.name,
-                part_number=r.part_number,
-                unit=r.unit_of_measure,
+                material_id=r["material_id"],
+                name=r["name"],
+                part_number=r["part_number"],
+                unit=r["unit_of_measure"],
                 to_reserve=float(remaining),
-                available=float(r.on_hand - r.allocated),
-                critical=bool(r.critical),
+                available=float(r["on_hand"] - r["allocated"]),
+                critical=bool(r["critical"]),
             )
         )
     return {k: tuple(v) for k, v in out.items()}

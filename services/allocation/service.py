@@ -37,16 +37,18 @@ from domain.model.allocation import (
     AllocationMethod,
     AllocationStatus,
 )
-from domain.model.people import Operator, Shift
+from domain.model.people import Operator, Shift, ShiftAssignment
 from domain.model.plant import Machine
 from domain.model.work import WorkOrder, WorkOrderStatus
 from domain.rules.allocation import (
     AllocationFacts,
     MaterialNeed,
+    OperationNeed,
     Verdict,
     check_allocation,
     skill_needs,
 )
+from domain.rules.overlap import Booking
 from services.allocation import facts as F
 from services.allocation.commands import (
     Allocate,
@@ -64,6 +66,7 @@ from services.allocation.status import StatusKeeper
 from services.bootstrap import App
 from services.errors import DatabaseUnavailable
 from services.persistence import repositories as R
+from services.persistence.pipeline import Pending, Pipeline
 from services.persistence.repository import SqlRepository
 from services.persistence.tables import people, work
 from services.persistence.uow import UnitOfWork
@@ -218,25 +221,28 @@ class AllocationService:
     # -- allocate --------------------------------------------------------------------------
     def _allocate(self, uow: UnitOfWork, cmd: Allocate) -> AllocationResult:
         r = uow.repos
-        op = (
-            self._lock_operators(uow, [cmd.operator_id])[cmd.operator_id]
-            if cmd.operator_id
-            else None
-        )
-        if op is not None:
-            _check_version("operator", op.id, op, cmd.expected_operator_version)
-        machine = r.machines.require(cmd.machine_id, lock=True) if cmd.machine_id else None
-        if machine is not None:
-            _check_version("machine", machine.id, machine, cmd.expected_machine_version)
-        wo = r.work_orders.require(cmd.work_order_id, lock=True)
-        _check_version("work order", wo.id, wo, cmd.expected_work_order_version)
         now: datetime = uow.now
         start = cmd.start or now
-        bookings = F.load_bookings(
-            uow.conn,
-            operator_ids=[op.id] if op else [],
-            machine_ids=[machine.id] if machine else [],
+        # the locks (operator, machine, work order: the fixed order) and every read the rules
+        # need after them go to the server together (one round trip on PostgreSQL)
+        p = Pipeline(uow.conn)
+        op_rows = _lock_operators_query(uow, p, [cmd.operator_id])
+        m_rows = p.add(*r.machines.many_query(_ids(cmd.machine_id), lock=True))
+        wo_rows = p.add(*r.work_orders.many_query([cmd.work_order_id], lock=True))
+        facts = self._facts(
+            uow, p, now, cmd.work_order_id, cmd.operator_id, cmd.machine_id, materials=True
         )
+        p.run()
+        ops = _operators_from(op_rows, [cmd.operator_id])
+        op = ops[cmd.operator_id] if cmd.operator_id else None
+        if op is not None:
+            _check_version("operator", op.id, op, cmd.expected_operator_version)
+        machine = _all(r.machines, m_rows, _ids(cmd.machine_id)).get(cmd.machine_id or "")
+        if machine is not None:
+            _check_version("machine", machine.id, machine, cmd.expected_machine_version)
+        wo = _all(r.work_orders, wo_rows, [cmd.work_order_id])[cmd.work_order_id]
+        _check_version("work order", wo.id, wo, cmd.expected_work_order_version)
+        bookings = facts.bookings()
         waiting = None
         if op is not None and machine is not None:
             waiting = next(
@@ -252,7 +258,7 @@ class AllocationService:
         ignore = frozenset({waiting.allocation_id} if waiting else ())
         reserve = wo.status is WorkOrderStatus.QUEUED
         verdict, needs = self._verdict(
-            uow, wo, op, machine, now, start, cmd.end, bookings, ignore, materials=reserve
+            uow, facts, wo, op, machine, now, start, cmd.end, bookings, ignore, materials=reserve
         )
         verdict.raise_if_invalid()
         keeper = StatusKeeper(uow, now)
@@ -298,13 +304,31 @@ class AllocationService:
     # -- reassign --------------------------------------------------------------------------
     def _reassign(self, uow: UnitOfWork, cmd: Reassign) -> AllocationResult:
         r = uow.repos
-        peek = r.allocations.require(cmd.allocation_id)
+        peek = _peek(uow, cmd.allocation_id)
         if cmd.expected_version is not None and peek.version != cmd.expected_version:
             raise stale("allocation", peek.id, peek)
-        ops = self._lock_operators(uow, [peek.operator_id, cmd.operator_id])
-        machines = self._lock_all(r.machines, [peek.machine_id, cmd.machine_id])
-        wos = self._lock_all(r.work_orders, [peek.work_order_id, cmd.work_order_id])
-        alloc = self._lock_allocation(uow, peek, cmd.expected_version)
+        now: datetime = uow.now
+        p = Pipeline(uow.conn)
+        op_rows = _lock_operators_query(uow, p, [peek.operator_id, cmd.operator_id])
+        m_rows = p.add(*r.machines.many_query(_ids(peek.machine_id, cmd.machine_id), lock=True))
+        wo_rows = p.add(
+            *r.work_orders.many_query(_ids(peek.work_order_id, cmd.work_order_id), lock=True)
+        )
+        a_rows = p.add(*r.allocations.many_query([peek.id], lock=True))
+        facts = self._facts(
+            uow,
+            p,
+            now,
+            cmd.work_order_id,
+            cmd.operator_id,
+            cmd.machine_id,
+            materials=cmd.work_order_id != peek.work_order_id,
+        )
+        p.run()
+        ops = _operators_from(op_rows, [peek.operator_id, cmd.operator_id])
+        machines = _all(r.machines, m_rows, _ids(peek.machine_id, cmd.machine_id))
+        wos = _all(r.work_orders, wo_rows, _ids(peek.work_order_id, cmd.work_order_id))
+        alloc = _locked_allocation(r.allocations, a_rows, peek, cmd.expected_version)
         if not alloc.status.holds_resources:
             raise RuleViolation([_closed(alloc, "reassigned")])
         same = (alloc.work_order_id, alloc.operator_id, alloc.machine_id) == (
@@ -316,16 +340,11 @@ class AllocationService:
             raise RuleViolation(
                 [Violation("nothing_changes", f"allocation {alloc.id} is already there")]
             )
-        now: datetime = uow.now
         wo = wos[cmd.work_order_id]
         op = ops.get(cmd.operator_id) if cmd.operator_id else None
         machine = machines.get(cmd.machine_id) if cmd.machine_id else None
         start = max(alloc.expected_start or now, now)
-        bookings = F.load_bookings(
-            uow.conn,
-            operator_ids=[op.id] if op else [],
-            machine_ids=[machine.id] if machine else [],
-        )
+        bookings = facts.bookings()
         absorbed = [
             b.allocation_id
             for b in bookings
@@ -340,6 +359,7 @@ class AllocationService:
         reserve = wo.status is WorkOrderStatus.QUEUED and wo.id != alloc.work_order_id
         verdict, needs = self._verdict(
             uow,
+            facts,
             wo,
             op,
             machine,
@@ -396,36 +416,51 @@ class AllocationService:
         event: AllocationEventType,
     ) -> AllocationResult:
         r = uow.repos
-        peek = r.allocations.require(cmd.allocation_id)
+        peek = _peek(uow, cmd.allocation_id)
         if cmd.expected_version is not None and peek.version != cmd.expected_version:
             raise stale("allocation", peek.id, peek)
         resuming = status is AllocationStatus.ACTIVE
-        # only a resume checks skills again: the others lock the operator without reading them
-        ops = self._lock_operators(uow, [peek.operator_id], skills=resuming)
-        machines = self._lock_all(r.machines, [peek.machine_id])
-        wos = self._lock_all(r.work_orders, [peek.work_order_id])
-        alloc = self._lock_allocation(uow, peek, cmd.expected_version)
         now: datetime = uow.now
+        p = Pipeline(uow.conn)
+        # only a resume checks skills again: the others lock the operator without reading them
+        op_rows = _lock_operators_query(uow, p, [peek.operator_id], skills=resuming)
+        m_rows = p.add(*r.machines.many_query(_ids(peek.machine_id), lock=True))
+        wo_rows = p.add(*r.work_orders.many_query(_ids(peek.work_order_id), lock=True))
+        a_rows = p.add(*r.allocations.many_query([peek.id], lock=True))
+        check = resuming and peek.status is AllocationStatus.PAUSED
+        facts = (
+            self._facts(
+                uow, p, now, peek.work_order_id, peek.operator_id, peek.machine_id, materials=False
+            )
+            if check
+            else None
+        )
+        p.run()
+        ops = _operators_from(op_rows, [peek.operator_id], skills=resuming)
+        machines = _all(r.machines, m_rows, _ids(peek.machine_id))
+        wos = _all(r.work_orders, wo_rows, _ids(peek.work_order_id))
+        alloc = _locked_allocation(r.allocations, a_rows, peek, cmd.expected_version)
         warnings: tuple[Violation, ...] = ()
         if status is AllocationStatus.ACTIVE and alloc.status is AllocationStatus.PAUSED:
             wo = wos[alloc.work_order_id]
             op = ops.get(alloc.operator_id) if alloc.operator_id else None
             machine = machines.get(alloc.machine_id) if alloc.machine_id else None
-            bookings = F.load_bookings(
-                uow.conn,
-                operator_ids=[op.id] if op else [],
-                machine_ids=[machine.id] if machine else [],
-            )
+            if facts is None:  # it was not paused when peeked at: read what the rules need now
+                facts = self._facts(
+                    uow, p, now, wo.id, alloc.operator_id, alloc.machine_id, materials=False
+                )
+                p.run()
             start = max(alloc.expected_start or now, now)
             verdict, _ = self._verdict(
                 uow,
+                facts,
                 wo,
                 op,
                 machine,
                 now,
                 start,
                 alloc.expected_end,
-                bookings,
+                facts.bookings(),
                 frozenset({alloc.id or 0}),
                 materials=False,
             )
@@ -454,58 +489,35 @@ class AllocationService:
         return self._result(uow, keeper, alloc, event, warnings)
 
     # -- helpers ---------------------------------------------------------------------------
-    @staticmethod
-    def _lock_all(repo: SqlRepository[Any], keys: Iterable[str | None]) -> dict[str, Any]:
-        """Lock the rows of ``keys`` in sorted order (the fixed lock order prevents deadlocks),
-        in one statement (``SELECT ... WHERE id IN (...) ORDER BY id FOR UPDATE``)."""
-        return repo.require_many((k for k in keys if k), lock=True)
-
-    @staticmethod
-    def _lock_operators(
-        uow: UnitOfWork, keys: Iterable[str | None], *, skills: bool = True
-    ) -> dict[str, Operator]:
-        """Lock operators in id order and read their rows, with their skills in the same
-        statement (a left join; ``FOR UPDATE OF operators`` locks only the operator rows).
-        Without ``skills`` (a release, a pause...) the skills are not read at all."""
-        wanted = sorted({k for k in keys if k})
-        if not wanted:
-            return {}
-        sk = people.operator_skills
-        stmt = built(("lock_operators", skills, uow.is_postgres), lambda: _lock_select(uow, skills))
-        rows = uow.conn.execute(stmt, {"ids": wanted}).mappings().all()
-        if not skills:
-            found = {r["id"]: R.OPERATOR.from_row(r, skills=[]) for r in rows}
-        else:
-            held: dict[str, list[Any]] = {}
-            first: dict[str, Any] = {}
-            for r in rows:
-                first.setdefault(r["id"], r)
-                bucket = held.setdefault(r["id"], [])
-                if r["skill__id"] is not None:
-                    bucket.append(R.SKILL.from_row({c.name: r[f"skill__{c.name}"] for c in sk.c}))
-            found = {k: R.OPERATOR.from_row(first[k], skills=held[k]) for k in first}
-        for k in wanted:
-            if skills and k not in found:
-                raise NotFound("operator", k)
-        return found
-
-    @staticmethod
-    def _lock_allocation(uow: UnitOfWork, peek: Allocation, expected: int | None) -> Allocation:
-        alloc = uow.repos.allocations.require(peek.id, lock=True)
-        if expected is not None and alloc.version != expected:
-            raise stale("allocation", alloc.id, alloc)
-        moved = (alloc.work_order_id, alloc.operator_id, alloc.machine_id) != (
-            peek.work_order_id,
-            peek.operator_id,
-            peek.machine_id,
+    def _facts(
+        self,
+        uow: UnitOfWork,
+        p: Pipeline,
+        now: datetime,
+        work_order_id: str,
+        operator_id: str | None,
+        machine_id: str | None,
+        *,
+        materials: bool,
+    ) -> _Facts:
+        """Add the reads the rules need (bookings, routing, roster, and the order's material
+        lines when it may reserve) to ``p``, after its locks."""
+        tz, shifts = self._roster_basics(uow)  # cached: usually no statement at all
+        return _Facts(
+            p,
+            now=now,
+            tz=tz,
+            shifts=shifts,
+            work_order_id=work_order_id,
+            operator_id=operator_id,
+            machine_id=machine_id,
+            materials=materials,
         )
-        if moved:
-            raise _Moved()
-        return alloc
 
     def _verdict(
         self,
         uow: UnitOfWork,
+        facts: _Facts,
         wo: WorkOrder,
         op: Operator | None,
         machine: Machine | None,
@@ -517,16 +529,19 @@ class AllocationService:
         *,
         materials: bool,
     ) -> tuple[Verdict, tuple[MaterialNeed, ...]]:
-        conn = uow.conn
         mf = F.machine_facts(machine) if machine else None
-        ops = F.load_operations(conn, [wo.id]).get(wo.id, ())
-        needs, eligible = skill_needs(ops, mf)
+        needs, eligible = skill_needs(facts.operations(wo.id), mf)
         of = None
         if op is not None:
-            tz, shifts = self._roster_basics(uow)
-            roster = F.load_roster(conn, now, tz, [op.id])
-            of = F.operator_facts(op, roster.get(op.id, []), shifts, now, tz)
-        needs_material = F.load_material_needs(conn, [wo.id]).get(wo.id, ()) if materials else ()
+            of = F.operator_facts(op, facts.roster(op.id), facts.shifts, now, facts.tz)
+        needs_material: tuple[MaterialNeed, ...] = ()
+        if materials:
+            read = facts.materials(wo.id)
+            needs_material = (
+                read
+                if read is not None
+                else F.load_material_needs(uow.conn, [wo.id]).get(wo.id, ())
+            )
         verdict = check_allocation(
             AllocationFacts(
                 work_order_id=wo.id,
@@ -614,6 +629,142 @@ class AllocationService:
             warnings=warnings,
             released=released,
         )
+
+
+def _ids(*keys: str | None) -> list[str]:
+    return sorted({k for k in keys if k})
+
+
+def _peek(uow: UnitOfWork, allocation_id: int) -> Allocation:
+    """The allocation as it is now, unlocked: which operator, machine and work order to lock.
+    Sent as a pipeline of one (on PostgreSQL it goes with the transaction's BEGIN)."""
+    repo = uow.repos.allocations
+    p = Pipeline(uow.conn)
+    rows = p.add(*repo.many_query([allocation_id]))
+    p.run()
+    found = repo.many_from(rows.rows).get(allocation_id)
+    if found is None:
+        raise NotFound(repo.entity_name, allocation_id)
+    return found
+
+
+def _all(repo: SqlRepository[Any], rows: Pending, keys: list[str]) -> dict[str, Any]:
+    """The rows a ``many_query`` locked, by key; NotFound for the first key missing."""
+    found = repo.many_from(rows.rows)
+    for k in keys:
+        if k not in found:
+            raise NotFound(repo.entity_name, k)
+    return found
+
+
+def _lock_operators_query(
+    uow: UnitOfWork, p: Pipeline, keys: Iterable[str | None], *, skills: bool = True
+) -> Pending | None:
+    """Lock operators in id order and read their rows, with their skills in the same
+    statement (a left join; ``FOR UPDATE OF operators`` locks only the operator rows).
+    Without ``skills`` (a release, a pause...) the skills are not read at all."""
+    wanted = sorted({k for k in keys if k})
+    if not wanted:
+        return None
+    stmt = built(("lock_operators", skills, uow.is_postgres), lambda: _lock_select(uow, skills))
+    return p.add(stmt, {"ids": wanted})
+
+
+def _operators_from(
+    rows: Pending | None, keys: Iterable[str | None], *, skills: bool = True
+) -> dict[str, Operator]:
+    """The operators :func:`_lock_operators_query` read; NotFound for one that is missing
+    (when reading skills; a release goes ahead for an operator deleted meanwhile)."""
+    if rows is None:
+        return {}
+    sk = people.operator_skills
+    if not skills:
+        found = {r["id"]: R.OPERATOR.from_row(r, skills=[]) for r in rows.rows}
+    else:
+        held: dict[str, list[Any]] = {}
+        first: dict[str, Any] = {}
+        for r in rows.rows:
+            first.setdefault(r["id"], r)
+            bucket = held.setdefault(r["id"], [])
+            if r["skill__id"] is not None:
+                bucket.append(R.SKILL.from_row({c.name: r[f"skill__{c.name}"] for c in sk.c}))
+        found = {k: R.OPERATOR.from_row(first[k], skills=held[k]) for k in first}
+        for k in sorted({k for k in keys if k}):
+            if k not in found:
+                raise NotFound("operator", k)
+    return found
+
+
+def _locked_allocation(
+    repo: SqlRepository[Allocation], rows: Pending, peek: Allocation, expected: int | None
+) -> Allocation:
+    """The allocation as locked: stale if the caller saw another version; ``_Moved`` (read it
+    again) if its operator, machine or work order changed since the peek."""
+    alloc = repo.many_from(rows.rows).get(peek.id)
+    if alloc is None:
+        raise NotFound("allocation", peek.id)
+    if expected is not None and alloc.version != expected:
+        raise stale("allocation", alloc.id, alloc)
+    moved = (alloc.work_order_id, alloc.operator_id, alloc.machine_id) != (
+        peek.work_order_id,
+        peek.operator_id,
+        peek.machine_id,
+    )
+    if moved:
+        raise _Moved()
+    return alloc
+
+
+class _Facts:
+    """The reads the allocation rules need, sent after the call's locks in its pipeline."""
+
+    def __init__(
+        self,
+        p: Pipeline,
+        *,
+        now: datetime,
+        tz: tzinfo,
+        shifts: dict[str, Shift],
+        work_order_id: str,
+        operator_id: str | None,
+        machine_id: str | None,
+        materials: bool,
+    ) -> None:
+        self.tz, self.shifts = tz, shifts
+        q = F.bookings_query(
+            operator_ids=[operator_id] if operator_id else [],
+            machine_ids=[machine_id] if machine_id else [],
+        )
+        self._bookings = p.add(*q) if q else None
+        q = F.operations_query([work_order_id])
+        self._operations = p.add(*q) if q else None
+        q = F.roster_query(now, tz, [operator_id]) if operator_id else None
+        self._roster = p.add(*q) if q else None
+        q = F.material_needs_query([work_order_id]) if materials else None
+        self._materials = p.add(*q) if q else None
+        self._conn = p.conn
+        self._now = now
+        self._operator_id = operator_id
+        self._work_order_id = work_order_id
+
+    def bookings(self) -> list[Booking]:
+        return F.bookings_from(self._bookings.rows) if self._bookings else []
+
+    def operations(self, work_order_id: str) -> tuple[OperationNeed, ...]:
+        if self._operations is None or work_order_id != self._work_order_id:  # not sent: read
+            return F.load_operations(self._conn, [work_order_id]).get(work_order_id, ())
+        return F.operations_from(self._operations.rows).get(work_order_id, ())
+
+    def roster(self, operator_id: str) -> list[ShiftAssignment]:
+        if self._roster is None or operator_id != self._operator_id:  # not sent: read
+            return F.load_roster(self._conn, self._now, self.tz, [operator_id]).get(operator_id, [])
+        return F.roster_from(self._roster.rows).get(operator_id, [])
+
+    def materials(self, work_order_id: str) -> tuple[MaterialNeed, ...] | None:
+        """The order's material lines, None when they were not read."""
+        if self._materials is None or work_order_id != self._work_order_id:
+            return None
+        return F.material_needs_from(self._materials.rows).get(work_order_id, ())
 
 
 def _lock_select(uow: UnitOfWork, skills: bool) -> Any:

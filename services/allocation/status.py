@@ -214,9 +214,15 @@ class StatusKeeper:
             self._settle_work_order(wo_id, by_wo.get(wo_id, []))
 
     def _write_status(self, table: Table, entity: Any, status: Any) -> None:
-        """A versioned single-row update of the status (the row is locked by this call)."""
+        """A versioned single-row update of the status (the row is locked by this call; the
+        write goes to the server with the commit: nothing in the call reads it back)."""
         actor = self.uow.actor
-        result = self.uow.conn.execute(
+
+        def check(rowcount: int) -> None:
+            if rowcount != 1:
+                raise stale_entity(table.name.rstrip("s"), entity)
+
+        self.uow.defer_write(
             built(("status", table.name), lambda: _status_update(table)),
             {
                 "key": entity.id,
@@ -227,9 +233,8 @@ class StatusKeeper:
                 "new_by": actor.user,
                 "new_seat": actor.seat,
             },
+            check,
         )
-        if result.rowcount != 1:
-            raise stale_entity(table.name.rstrip("s"), entity)
         entity.status = status
         entity.status_updated_at = self.now
         entity.version += 1
@@ -259,8 +264,15 @@ class StatusKeeper:
         actor = self.uow.actor
         wo.updated_by, wo.updated_seat, wo.updated_at = actor.user, actor.seat, self.now
         # only the columns a settle changes (the row is locked by this call; versioned all the
-        # same): binding all of a work order's columns again cost more than the statement
-        result = self.uow.conn.execute(
+        # same): binding all of a work order's columns again cost more than the statement.
+        # Written with the commit: nothing in the call reads it back.
+        key = wo.id
+
+        def check(rowcount: int) -> None:
+            if rowcount != 1:
+                raise r.work_orders.stale(key)
+
+        self.uow.defer_write(
             built("settle_work_order", _settle_work_order_update),
             {
                 "key": wo.id,
@@ -273,9 +285,8 @@ class StatusKeeper:
                 "new_seat": wo.updated_seat,
                 "new_at": wo.updated_at,
             },
+            check,
         )
-        if result.rowcount != 1:
-            raise r.work_orders.stale(wo.id)
         wo.version += 1
 
     # -- change events ---------------------------------------------------------------------------

@@ -101,11 +101,28 @@ class SqlRepository(Generic[T]):
         if len(self.key) != 1:
             found = {k: self.get(k, lock=lock) for k in wanted}
             return {k: e for k, e in found.items() if e is not None}
-        col = self.table.c[self.key[0]]
-        stmt = select(self.table).where(col.in_(wanted)).order_by(col)
-        if lock and self.is_postgres:
-            stmt = stmt.with_for_update()
-        return {r[self.key[0]]: self.load(r) for r in self.conn.execute(stmt).mappings().all()}
+        stmt, params = self.many_query(wanted, lock=lock)
+        return self.many_from(self.conn.execute(stmt, params).mappings().all())
+
+    def many_query(self, keys: Iterable[Any], *, lock: bool = False) -> tuple[Any, dict[str, Any]]:
+        """The statement and parameters of :meth:`get_many` for a single-column key, to run
+        now or to send with others (services/persistence/pipeline.py); read the rows with
+        :meth:`many_from`."""
+        if len(self.key) != 1:
+            raise TypeError(f"{self.entity_name} has a key of {len(self.key)} columns")
+        locking = lock and self.is_postgres
+        key = ("many", self.table, locking)
+        stmt = _STATEMENTS.get(key)
+        if stmt is None:
+            col = self.table.c[self.key[0]]
+            stmt = select(self.table).where(col.in_(bindparam("keys", expanding=True)))
+            stmt = stmt.order_by(col)
+            stmt = _remember(key, stmt.with_for_update() if locking else stmt)
+        return stmt, {"keys": sorted(set(keys))}
+
+    def many_from(self, rows: Iterable[Mapping[Any, Any]]) -> dict[Any, T]:
+        """The rows of :meth:`many_query` by key."""
+        return {r[self.key[0]]: self.load(r) for r in rows}
 
     def require_many(self, keys: Iterable[Any], *, lock: bool = False) -> dict[Any, T]:
         """:meth:`get_many`, raising NotFound for the first key that does not exist."""

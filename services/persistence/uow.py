@@ -38,6 +38,7 @@ from domain.events import Change, ChangeEvent
 from services.clock import Clock
 from services.errors import DatabaseUnavailable
 from services.persistence.engine import describe_db_error
+from services.persistence.pipeline import Pending, Pipeline
 from services.persistence.repositories import Repositories
 from services.persistence.repository import translate_integrity
 from services.persistence.tables.system import audit_log, change_events
@@ -48,6 +49,7 @@ log = logging.getLogger(__name__)
 OUTBOX_LOCK_KEY = 0x74616B74  # "takt"
 
 Publisher = Callable[[Sequence[ChangeEvent]], None]
+RowCountCheck = Callable[[int], None]
 
 
 class UnitOfWork:
@@ -69,6 +71,7 @@ class UnitOfWork:
         self._repos: Repositories | None = None
         self._changes: list[Change] = []
         self._deferred: dict[Table, list[dict[str, Any]]] = {}
+        self._deferred_writes: list[tuple[Any, dict[str, Any], RowCountCheck | None]] = []
         self._committed = False
         self.events: list[ChangeEvent] = []
 
@@ -169,6 +172,21 @@ class UnitOfWork:
         self.conn  # noqa: B018 - refuse outside the with block, as the other writes do
         self._deferred.setdefault(table, []).append(row)
 
+    def defer_write(
+        self, statement: Any, params: dict[str, Any], check: RowCountCheck | None = None
+    ) -> None:
+        """Run ``statement`` at commit, before the deferred rows and the outbox, in the order
+        deferred: for writes to rows this transaction holds locked and does not read again (a
+        status the call has settled). On PostgreSQL they go to the server with the outbox
+        statement (services/persistence/pipeline.py: one round trip for all). ``check`` gets
+        the statement's row count and raises to roll the whole transaction back."""
+        self.conn  # noqa: B018 - refuse outside the with block, as the other writes do
+        self._deferred_writes.append((statement, params, check))
+
+    def _add_deferred_writes(self, p: Pipeline) -> list[tuple[Pending, RowCountCheck | None]]:
+        writes, self._deferred_writes = self._deferred_writes, []
+        return [(p.add(stmt, params), check) for stmt, params, check in writes]
+
     # -- commit ----------------------------------------------------------------------------
     def commit(self) -> list[ChangeEvent]:
         conn = self.conn
@@ -177,6 +195,8 @@ class UnitOfWork:
             if self._changes and self.is_postgres:
                 events = self._write_outbox_postgres(conn)
             else:
+                p = Pipeline(conn)
+                _checked(self._add_deferred_writes(p), p)
                 for table, rows in self._deferred.items():
                     conn.execute(insert(table), rows)  # executemany: in order, one statement
                 self._deferred.clear()
@@ -252,13 +272,27 @@ class UnitOfWork:
         for k, (_table, rows) in enumerate(deferred):
             for i, r in enumerate(rows):
                 params.update({f"d{k}_{i}_{c}": r.get(c) for c in shape[1][k][2]})
-        seq = conn.execute(_outbox_statement(shape), params).scalar_one()
+        p = Pipeline(conn)
+        writes = self._add_deferred_writes(p)
+        outbox = p.add(_outbox_statement(shape), params)
+        _checked(writes, p)
+        seq = outbox.rows[0]["seq"]
         return [self._event(seq, at, first), *self._write_outbox(conn, rest, at)]
 
     def rollback(self) -> None:
         self.conn.rollback()
         self._changes.clear()
         self._deferred.clear()
+        self._deferred_writes.clear()
+
+
+def _checked(writes: list[tuple[Pending, RowCountCheck | None]], p: Pipeline) -> None:
+    """Run ``p`` (the deferred writes and whatever follows them), then check each write's row
+    count (a check raises: the caller does not commit)."""
+    p.run()
+    for pending, check in writes:
+        if check is not None:
+            check(pending.rowcount)
 
 
 # -- the one-statement commit on PostgreSQL ---------------------------------------------------

@@ -1,0 +1,113 @@
+"""Statements sent together (services/persistence/pipeline.py): the same rows as one by one, in
+the caller's transaction, on SQLite and PostgreSQL; a failure raises SQLAlchemy's exception."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from typing import Any
+
+import pytest
+from sqlalchemy import bindparam, event, select, update
+from sqlalchemy.exc import IntegrityError
+
+from services.persistence.pipeline import Pipeline
+from services.persistence.tables import people, work
+from tests.services.persistence.helpers import ADMIN, seed_minimal
+
+WO = work.work_orders
+OPS = people.operators
+
+LOCK_WOS = select(WO).where(WO.c.id.in_(bindparam("ids", expanding=True))).order_by(WO.c.id)
+OPS_BY_ID = select(OPS.c.id, OPS.c.first_name.label("name")).where(
+    OPS.c.id.in_(bindparam("ids", expanding=True))
+)
+RENAME = update(OPS).where(OPS.c.id == bindparam("key")).values(first_name=bindparam("name"))
+
+
+def test_rows_match_one_by_one_reads(db_url: str, make_app: Any) -> None:
+    app = make_app(db_url)
+    seed_minimal(app)
+    with app.uow(ADMIN) as uow:
+        ids = {"ids": ["WO-00002", "WO-00001"]}
+        expected = [dict(r) for r in uow.conn.execute(LOCK_WOS, ids).mappings()]
+        p = Pipeline(uow.conn)
+        assert p.pipelined is uow.is_postgres
+        wos = p.add(LOCK_WOS.with_for_update() if uow.is_postgres else LOCK_WOS, ids)
+        one = p.add(OPS_BY_ID, {"ids": ["OP-0002"]})
+        none = p.add(OPS_BY_ID, {"ids": ["OP-NOPE"]})
+        assert len(p) == 3
+        p.run()
+        assert len(p) == 0
+    assert [r["id"] for r in wos.rows] == ["WO-00001", "WO-00002"]
+    assert wos.rows == expected
+    due = wos.rows[0]["due_date"]
+    assert due.tzinfo is not None
+    assert due.utcoffset() == UTC.utcoffset(due)
+    assert one.rows == [{"id": "OP-0002", "name": "First2"}]
+    assert none.rows == []
+
+
+def test_writes_run_in_order_in_the_callers_transaction(db_url: str, make_app: Any) -> None:
+    app = make_app(db_url)
+    seed_minimal(app)
+    with app.uow(ADMIN) as uow:
+        p = Pipeline(uow.conn)
+        renamed = p.add(RENAME, {"key": "OP-0001", "name": "Renamed"})
+        missing = p.add(RENAME, {"key": "OP-NOPE", "name": "x"})
+        after = p.add(OPS_BY_ID, {"ids": ["OP-0001"]})  # sees the update before it
+        p.run()
+        assert (renamed.rowcount, missing.rowcount) == (1, 0)
+        assert after.rows == [{"id": "OP-0001", "name": "Renamed"}]
+        # not committed: leaving the unit of work rolls it back
+    with app.uow(ADMIN) as uow:
+        name = uow.conn.execute(select(OPS.c.first_name).where(OPS.c.id == "OP-0001")).scalar()
+    assert name == "First1"
+
+
+def test_postgres_sends_them_in_one_pipeline(
+    pg_url: str, make_app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    app = make_app(pg_url)
+    seed_minimal(app)
+    seen: list[str] = []
+    event.listen(app.engine, "before_cursor_execute", lambda *a: seen.append(a[2]))
+    entered: list[int] = []
+    original = psycopg.Connection.pipeline
+
+    def counting(self: Any) -> Any:
+        entered.append(1)
+        return original(self)
+
+    monkeypatch.setattr(psycopg.Connection, "pipeline", counting)
+    with app.uow(ADMIN) as uow:
+        p = Pipeline(uow.conn)
+        got = [p.add(OPS_BY_ID, {"ids": [key]}) for key in ("OP-0001", "OP-0002", "OP-0003")]
+        p.run()
+        raw = uow.conn.connection.driver_connection
+        assert raw.info.transaction_status.name == "INTRANS"  # it began the transaction
+    assert entered == [1]
+    assert len(seen) == 3  # listeners still see each statement go
+    assert [g.rows[0]["id"] for g in got] == ["OP-0001", "OP-0002", "OP-0003"]
+
+
+def test_a_failing_statement_raises_sqlalchemys_error_and_aborts(
+    db_url: str, make_app: Any
+) -> None:
+    app = make_app(db_url)
+    seed_minimal(app)
+    dup = work.work_orders.insert().values(
+        id="WO-00001", number="dup", product_id="P-1", product_name="x", quantity_ordered=1
+    )
+    with app.uow(ADMIN) as uow:
+        p = Pipeline(uow.conn)
+        p.add(RENAME, {"key": "OP-0001", "name": "Lost"})
+        p.add(dup)
+        after = p.add(OPS_BY_ID, {"ids": ["OP-0001"]})
+        with pytest.raises(IntegrityError, match=r"WO-00001|UNIQUE|unique"):
+            p.run()
+        assert after.rows == []
+    with app.uow(ADMIN) as uow:
+        name = uow.conn.execute(select(OPS.c.first_name).where(OPS.c.id == "OP-0001")).scalar()
+    assert name == "First1"
