@@ -62,7 +62,7 @@ from services.allocation.commands import (
 )
 from services.allocation.event_log import event_row, source_of
 from services.allocation.statements import built
-from services.allocation.status import StatusKeeper
+from services.allocation.status import StatusKeeper, read_holdings
 from services.bootstrap import App
 from services.errors import DatabaseUnavailable
 from services.persistence import repositories as R
@@ -232,6 +232,7 @@ class AllocationService:
         facts = self._facts(
             uow, p, now, cmd.work_order_id, cmd.operator_id, cmd.machine_id, materials=True
         )
+        holdings = read_holdings(p, [cmd.operator_id], [cmd.machine_id], [cmd.work_order_id])
         p.run()
         ops = _operators_from(op_rows, [cmd.operator_id])
         op = ops[cmd.operator_id] if cmd.operator_id else None
@@ -272,7 +273,7 @@ class AllocationService:
             alloc.method, alloc.suggestion_score = cmd.method, cmd.score
             alloc.expected_start = max(alloc.expected_start or start, start)
             self._stamp(uow, alloc)
-            r.allocations.update(alloc)
+            _defer_update(uow, r.allocations, alloc)
             event = AllocationEventType.REASSIGNED
             reason_code = cmd.reason_code or "staffed"
             self._log(uow, keeper, alloc, event, before, reason_code, cmd.reason, now)
@@ -296,7 +297,7 @@ class AllocationService:
             self._log(uow, keeper, alloc, event, None, cmd.reason_code, cmd.reason, now)
         keeper.touch(operators=[cmd.operator_id], machines=[cmd.machine_id], work_orders=[wo.id])
         keeper.touch_allocations([alloc.id])
-        keeper.settle()
+        keeper.settle(holdings)
         if reserve:
             keeper.reserve_critical(wo, needs)
         return self._result(uow, keeper, alloc, event, verdict.warnings)
@@ -323,6 +324,12 @@ class AllocationService:
             cmd.operator_id,
             cmd.machine_id,
             materials=cmd.work_order_id != peek.work_order_id,
+        )
+        holdings = read_holdings(
+            p,
+            [peek.operator_id, cmd.operator_id],
+            [peek.machine_id, cmd.machine_id],
+            [peek.work_order_id, cmd.work_order_id],
         )
         p.run()
         ops = _operators_from(op_rows, [peek.operator_id, cmd.operator_id])
@@ -382,7 +389,7 @@ class AllocationService:
             other.release_reason = f"merged into allocation {alloc.id}"
             other.actual_end = now
             self._stamp(uow, other)
-            r.allocations.update(other)
+            _defer_update(uow, r.allocations, other)
             self._log(uow, keeper, other, AllocationEventType.RELEASED, before, "merged", None, now)
             released.append(other.id or 0)
         before = alloc.snapshot()
@@ -393,7 +400,7 @@ class AllocationService:
         alloc.allocation_type = Allocation.type_for(alloc.operator_id, alloc.machine_id)
         alloc.expected_start = start
         self._stamp(uow, alloc)
-        r.allocations.update(alloc)
+        _defer_update(uow, r.allocations, alloc)
         event = AllocationEventType.REASSIGNED
         self._log(uow, keeper, alloc, event, before, cmd.reason_code, cmd.reason, now)
         keeper.touch(
@@ -402,7 +409,7 @@ class AllocationService:
             work_orders=[old[2], alloc.work_order_id],
         )
         keeper.touch_allocations([alloc.id, *released])
-        keeper.settle()
+        keeper.settle(holdings)
         if reserve:
             keeper.reserve_critical(wo, needs)
         return self._result(uow, keeper, alloc, event, verdict.warnings, tuple(released))
@@ -435,6 +442,7 @@ class AllocationService:
             if check
             else None
         )
+        holdings = read_holdings(p, [peek.operator_id], [peek.machine_id], [peek.work_order_id])
         p.run()
         ops = _operators_from(op_rows, [peek.operator_id], skills=resuming)
         machines = _all(r.machines, m_rows, _ids(peek.machine_id))
@@ -474,7 +482,7 @@ class AllocationService:
                 alloc.released_by, alloc.released_at = uow.actor.user, now
                 alloc.release_reason = (cmd.reason or cmd.reason_code or "released")[:200]
         self._stamp(uow, alloc)
-        r.allocations.update(alloc)
+        _defer_update(uow, r.allocations, alloc)
         keeper = StatusKeeper(uow, now)
         keeper.known(*wos.values(), *ops.values(), *machines.values())
         self._log(uow, keeper, alloc, event, before, cmd.reason_code, cmd.reason, now)
@@ -485,7 +493,7 @@ class AllocationService:
             work_orders=[alloc.work_order_id],
         )
         keeper.touch_allocations([alloc.id])
-        keeper.settle()
+        keeper.settle(holdings)
         return self._result(uow, keeper, alloc, event, warnings)
 
     # -- helpers ---------------------------------------------------------------------------
@@ -629,6 +637,15 @@ class AllocationService:
             warnings=warnings,
             released=released,
         )
+
+
+def _defer_update(uow: UnitOfWork, repo: SqlRepository[Any], entity: Any) -> None:
+    """A versioned update of a row this call holds locked, sent with the commit (nothing in
+    the call reads it back; its settle lays the change over what it read). The entity's
+    version moves on now, as the change event carries it."""
+    stmt, params, done = repo.update_query(entity)
+    entity.version = params["new_version"]
+    uow.defer_write(stmt, params, done)
 
 
 def _ids(*keys: str | None) -> list[str]:

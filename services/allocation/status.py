@@ -7,8 +7,8 @@ The caller has locked every row it hands over (see the lock order in service.py)
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
-from dataclasses import replace
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +31,7 @@ from domain.rules.allocation import (
 )
 from services.allocation import facts as F
 from services.allocation.statements import built
+from services.persistence.pipeline import Pending, Pipeline
 from services.persistence.tables import people, plant, work
 from services.persistence.uow import UnitOfWork
 
@@ -165,26 +166,56 @@ class StatusKeeper:
                 self._work_orders[e.id] = e
                 self._before.setdefault(("work_order", e.id), e.version)
 
-    def settle(self) -> None:
-        """Bring every touched operator, machine and work order in line with its allocations
-        (one read of the allocations that hold any of them)."""
+    def settle(self, holdings: Holdings | None = None) -> None:
+        """Bring every touched operator, machine and work order in line with its allocations.
+
+        ``holdings``: the allocations that held any of them, read under this call's locks
+        before it changed anything (:func:`holdings_query`, sent with the locks); this call's
+        own changes are laid over them, so nothing is read here. Without it (or when it does
+        not cover everything touched) they are read now, after the changes."""
         if not (self.operators or self.machines or self.work_orders):
             return
-        shape = (bool(self.operators), bool(self.machines), bool(self.work_orders))
-        params: dict[str, Any] = {}
-        if self.operators:
-            params["operators"] = sorted(self.operators)
-        if self.machines:
-            params["machines"] = sorted(self.machines)
-        if self.work_orders:
-            params["work_orders"] = sorted(self.work_orders)
-        stmt = built(("settle", shape), lambda: _settle_select(shape))
-        rows = self.uow.conn.execute(stmt, params).all()
+        touched = (self.operators, self.machines, self.work_orders)
+        if holdings is not None and holdings.covers(*touched):
+            rows = self._overlay(holdings.pending.rows)
+        else:
+            query = holdings_query(self.operators, self.machines, self.work_orders)
+            assert query is not None
+            rows = [dict(r) for r in self.uow.conn.execute(*query).mappings()]
+        self._settle(rows)
+
+    def _overlay(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` as they are after this call's own changes to allocations."""
+        mine = set(self._changed)
+        out = [r for r in rows if r["id"] not in mine]
+        for aid, (_before, a) in sorted(self._changed.items()):
+            touches = (
+                a.operator_id in self.operators
+                or a.machine_id in self.machines
+                or a.work_order_id in self.work_orders
+            )
+            if a.status.holds_resources and touches:
+                out.append(
+                    {
+                        "id": aid,
+                        "operator_id": a.operator_id,
+                        "machine_id": a.machine_id,
+                        "work_order_id": a.work_order_id,
+                        "status": a.status.value,
+                        "expected_start": a.expected_start,
+                        "expected_end": a.expected_end,
+                    }
+                )
+        return out
+
+    def _settle(self, rows: list[dict[str, Any]]) -> None:
         now = self.now
         active_ops: set[str] = set()
         running: set[str] = set()
         by_wo: dict[str, list[AllocationStatus]] = {}
-        for op_id, m_id, wo_id, status, start, end in rows:
+        for r in rows:
+            op_id, m_id, wo_id = r["operator_id"], r["machine_id"], r["work_order_id"]
+            status, start, end = r["status"], r["expected_start"], r["expected_end"]
             by_wo.setdefault(wo_id, []).append(AllocationStatus(status))
             if status != AllocationStatus.ACTIVE.value or start > now:
                 continue
@@ -363,6 +394,56 @@ class StatusKeeper:
         }
 
 
+@dataclass(frozen=True)
+class Holdings:
+    """The allocations holding some operators, machines and work orders, as read (a pending
+    statement of a pipeline) for :meth:`StatusKeeper.settle`."""
+
+    pending: Pending
+    operators: frozenset[str]
+    machines: frozenset[str]
+    work_orders: frozenset[str]
+
+    def covers(self, operators: set[str], machines: set[str], work_orders: set[str]) -> bool:
+        return (
+            operators <= self.operators
+            and machines <= self.machines
+            and work_orders <= self.work_orders
+        )
+
+
+def read_holdings(
+    p: Pipeline,
+    operators: Iterable[str | None],
+    machines: Iterable[str | None],
+    work_orders: Iterable[str | None],
+) -> Holdings | None:
+    """Add the read of :func:`holdings_query` to ``p`` (after the call's locks)."""
+    ops = frozenset(o for o in operators if o)
+    ms = frozenset(m for m in machines if m)
+    wos = frozenset(w for w in work_orders if w)
+    query = holdings_query(ops, ms, wos)
+    return None if query is None else Holdings(p.add(*query), ops, ms, wos)
+
+
+def holdings_query(
+    operators: Collection[str], machines: Collection[str], work_orders: Collection[str]
+) -> F.Query | None:
+    """The holding allocations (active, paused) of these operators, machines and work orders:
+    id, operator, machine, work order, status, expected start and end."""
+    shape = (bool(operators), bool(machines), bool(work_orders))
+    if not any(shape):
+        return None
+    params: dict[str, Any] = {}
+    if operators:
+        params["operators"] = sorted(operators)
+    if machines:
+        params["machines"] = sorted(machines)
+    if work_orders:
+        params["work_orders"] = sorted(work_orders)
+    return built(("settle", shape), lambda: _settle_select(shape)), params
+
+
 def _settle_select(shape: tuple[bool, bool, bool]) -> Any:
     """The holding allocations of the touched operators, machines and work orders."""
     a = work.allocations
@@ -376,6 +457,7 @@ def _settle_select(shape: tuple[bool, bool, bool]) -> Any:
         if present:
             conds.append(column.in_(bindparam(name, expanding=True)))
     return select(
+        a.c.id,
         a.c.operator_id,
         a.c.machine_id,
         a.c.work_order_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, select, update
@@ -198,6 +198,20 @@ class SqlRepository(Generic[T]):
         ``expected_version`` defaults to the entity's own ``version`` (the one it was read at).
         The stored version goes up by one and so does the entity's.
         """
+        stmt, params, done = self.update_query(entity, expected_version=expected_version)
+        try:
+            result = self.conn.execute(stmt, params)
+        except IntegrityError as exc:
+            raise translate_integrity(exc, self.entity_name) from exc
+        done(result.rowcount)
+        return entity
+
+    def update_query(
+        self, entity: T, *, expected_version: int | None = None
+    ) -> tuple[Any, dict[str, Any], Callable[[int], None]]:
+        """:meth:`update` as a statement, its parameters and a function to call with the row
+        count it gave (it raises NotFound or ConcurrentEdit for none, and moves the entity's
+        version on), for a write sent later (UnitOfWork.defer_write)."""
         row = self.mapper.to_row(entity)
         key = self._key_of(entity)
         for k in self.key:
@@ -213,17 +227,16 @@ class SqlRepository(Generic[T]):
         params.update({f"key_{k}": v for k, v in zip(self.key, values, strict=True)})
         params.update({f"new_{c}": v for c, v in row.items()})
         stmt = _update_statement(self.table, self.key, tuple(row), self.versioned)
-        try:
-            result = self.conn.execute(stmt, params)
-        except IntegrityError as exc:
-            raise translate_integrity(exc, self.entity_name) from exc
-        if result.rowcount == 0:
-            if self.get(key) is None:
-                raise NotFound(self.entity_name, key)
-            raise self.stale(key)
-        if self.versioned:
-            entity.version = row["version"]  # type: ignore[attr-defined]
-        return entity
+
+        def done(rowcount: int) -> None:
+            if rowcount == 0:
+                if self.get(key) is None:
+                    raise NotFound(self.entity_name, key)
+                raise self.stale(key)
+            if self.versioned:
+                entity.version = row["version"]  # type: ignore[attr-defined]
+
+        return stmt, params, done
 
     def check_version(self, entity: T, expected_version: int | None) -> None:
         """Refuse when the caller saw an older version than the one stored now."""

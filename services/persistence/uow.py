@@ -204,7 +204,10 @@ class UnitOfWork:
                     events = self._write_outbox(conn, self._changes, self.clock.now())
             conn.commit()
         except IntegrityError as exc:
-            raise translate_integrity(exc, "change") from exc
+            # a deferred write may be the one refused: name its table when the server says
+            refused = getattr(getattr(exc.orig, "diag", None), "table_name", None)
+            entity = str(refused).removesuffix("s").replace("_", " ") if refused else "change"
+            raise translate_integrity(exc, entity) from exc
         self._committed = True
         self._changes.clear()
         self.events = events
