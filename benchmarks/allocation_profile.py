@@ -15,7 +15,8 @@ snapshot.
 
 Per call it counts the SQL statements SQLAlchemy sends, the pool's liveness pings and the
 BEGIN / COMMIT / ROLLBACK commands psycopg sends (each a round trip of its own), so
-``round trips`` = statements + pings + those commands. Figures go to the
+``round trips`` = statements + pings + those commands, a pipeline of statements (services/
+persistence/pipeline.py) counting as one. Figures go to the
 ``allocation_profile`` section of benchmarks/RESULTS.md with the load average.
 """
 
@@ -52,6 +53,11 @@ class Counters:
         self.pings = 0
         self.transactions = 0
         self.commands = 0
+        # statements sent in a psycopg pipeline (services/persistence/pipeline.py) and the
+        # pipelines: a pipeline of n statements is one round trip, not n
+        self.pipelined = 0
+        self.pipelines = 0
+        self._pipeline: object | None = None
         self.kinds: Counter[str] = Counter()
         self.record_kinds = False
         event.listen(engine, "before_cursor_execute", self._on_statement)
@@ -72,13 +78,20 @@ class Counters:
         counters = self
 
         def counted_command(conn: Any, *args: Any, **kwargs: Any) -> Any:
-            counters.commands += 1
+            if getattr(conn, "_pipeline", None) is None:  # in a pipeline it waits for nothing
+                counters.commands += 1
             return command(conn, *args, **kwargs)
 
-        BaseConnection._exec_command = counted_command  # type: ignore[method-assign]
+        BaseConnection._exec_command = counted_command  # type: ignore[method-assign,assignment]
 
-    def _on_statement(self, _conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+    def _on_statement(self, _conn: Any, cursor: Any, sql: str, *_args: Any) -> None:
         self.statements += 1
+        pipeline = getattr(getattr(cursor, "connection", None), "_pipeline", None)
+        if pipeline is not None:
+            self.pipelined += 1
+            if pipeline is not self._pipeline:
+                self.pipelines += 1
+            self._pipeline = pipeline
         if self.record_kinds:
             self.kinds[_kind(sql)] += 1
 
@@ -86,7 +99,9 @@ class Counters:
         self.transactions += 1
 
     def snapshot(self) -> tuple[int, int, int]:
-        return self.statements, self.pings, self.commands
+        """Statements, pings, and the other round trips (commands outside pipelines, and one
+        per pipeline less its statements), so that their sum counts round trips."""
+        return self.statements, self.pings, self.commands + self.pipelines - self.pipelined
 
 
 def _kind(sql: str) -> str:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -123,6 +124,34 @@ def _body(runs: list[tuple[str, dict[str, Any]]], duration: float, servers: str,
     return "\n".join(out)
 
 
+def _repeats(runs: list[tuple[str, dict[str, Any]]], loads: list[str]) -> str:
+    """One line per repetition of the main configuration, and the medians of their p99s."""
+    rows = []
+    for i, ((_label, f), load) in enumerate(zip(runs, loads, strict=False), start=1):
+        c, p, k = f["commit_ms"], f["propagation_ms"], f["commit_ms_by_seat_kind"]
+        rows.append(
+            f"| {i} | {load} | {c['p50']} / {c['p99']} | {p['p99']} | "
+            f"{k['own_operator_seats']['p99']} / {k['conflicting_seats']['p99']} | "
+            f"{f['lost_updates']} / {f['double_bookings']} / {f['replay_matches']} / "
+            f"{f['boards_differing']} |"
+        )
+    commit = statistics.median(f["commit_ms"]["p99"] for _l, f in runs)
+    spread = [f["commit_ms"]["p99"] for _l, f in runs]
+    prop = statistics.median(f["propagation_ms"]["p99"] for _l, f in runs)
+    return (
+        f"\n**{runs[0][0]}, {len(runs)} runs one after the other** (the table above is the "
+        "last of them)\n\n"
+        "| run | load average (1 min) at its start | commit ms p50 / p99 | propagation ms p99 | "
+        "commit ms p99: own operators / shared | lost / double bookings / replay matches / "
+        "boards differing |\n|---|---|---|---|---|---|\n"
+        + "\n".join(rows)
+        + f"\n\nMedian of the runs' commit p99: {commit:.1f} ms "
+        f"({_verdict(commit, TARGETS['commit_p99_ms'])}; runs {min(spread)}-{max(spread)} ms); "
+        f"median propagation p99: {prop:.1f} ms "
+        f"({_verdict(prop, TARGETS['propagation_p99_ms'])}).\n"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url")
@@ -134,6 +163,12 @@ def main() -> int:
         "--light",
         action="store_true",
         help="also run 2 seats at 10 operations/s on the same servers (the latency floor)",
+    )
+    ap.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="run the main configuration this many times on the same servers (p99 medians)",
     )
     ap.add_argument("--no-write", action="store_true", help="do not touch RESULTS.md")
     ap.add_argument("--note-file", help="a file whose text goes below the tables")
@@ -150,13 +185,15 @@ def main() -> int:
     else:
         db, redis, owned = _servers()
         servers = "throwaway PostgreSQL 15 (fsync off) and Redis started by the benchmark"
-    configs = [(args.seats, args.rate)] + ([(2, 10.0)] if args.light else [])
+    configs = [(args.seats, args.rate)] * max(args.repeat, 1) + ([(2, 10.0)] if args.light else [])
     runs: list[tuple[str, dict[str, Any]]] = []
+    loads: list[str] = []
     started = time.perf_counter()
     try:
         for seats, rate in configs:
             label = f"{seats} seats, {rate:g} operations/s"
             print(f"== {label}", file=sys.stderr)
+            loads.append(f"{os.getloadavg()[0]:.1f}")
             figures = run_bench(
                 db,
                 redis,
@@ -182,14 +219,17 @@ def main() -> int:
         cmd = (
             f"benchmarks/seats.py --seats {args.seats} --rate {args.rate:g} "
             f"--duration {args.duration:g}"
+            + (f" --repeat {args.repeat}" if args.repeat > 1 else "")
             + (" --light" if args.light else "")
             + (" --read-deltas" if args.read_deltas else "")
         )
+        repeats = runs[: max(args.repeat, 1)]
         write_section(
             "seats",
             "Multi-seat allocation (takt bench seats)",
             cmd,
-            _body(runs, args.duration, servers, load)
+            _body(runs[max(args.repeat, 1) - 1 :], args.duration, servers, load)
+            + (_repeats(repeats, loads) if len(repeats) > 1 else "")
             + (
                 "\n" + Path(args.note_file).read_text(encoding="utf-8").strip() + "\n"
                 if args.note_file
