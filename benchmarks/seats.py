@@ -82,6 +82,13 @@ def _rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
         ),
         ("CPU of the seat processes (cores)", str(f["seat_cpu_cores"]), ""),
         (
+            "the same by thread (MainThread: the calls; change-subscriber: the Redis feed)",
+            ", ".join(
+                f"{k} {v}" for k, v in (f.get("seat_cpu_cores_by_thread") or {}).items() if v
+            ),
+            "",
+        ),
+        (
             "their board threads: cores / CPU ms per change event a seat handled / reads per burst",
             f"{f['board_cpu_cores']} / {f['board_cpu_ms_per_event']} / "
             f"{f['board_reads_per_burst']}",

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import queue
 import random
 import statistics
@@ -99,6 +100,23 @@ def classify(exc: BaseException) -> str:
 
 
 # -- one seat (runs in its own process) --------------------------------------------------------
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each of this process's threads so far, by thread name (Linux: from
+    /proc; elsewhere empty)."""
+    out: dict[str, float] = {}
+    ticks = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for t in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{t.native_id}/stat", encoding="ascii") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # after the name: state is field 3, utime and stime fields 14 and 15 (1-based)
+        seconds = (int(fields[11]) + int(fields[12])) / ticks
+        out[t.name] = out.get(t.name, 0.0) + seconds
+    return out
+
+
 def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) -> None:
     """A seat: its own stack, subscriber and board; acts until the duration is over, then waits
     until its board has applied everything up to ``final_seq`` and reports."""
@@ -190,6 +208,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
     errors: dict[str, int] = {}
     out.put(("ready", plan.index))
     go.wait()
+    threads_start = thread_cpu()
     cpu_start = time.process_time()
     start = time.monotonic()
     tick = start + (0.0 if plan.conflicting else rng.random() * plan.interval)
@@ -217,6 +236,8 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
         counts["committed"] += 1
         acked.append((result.allocation_id, result.version))
     cpu_run = time.process_time() - cpu_start
+    threads_end = thread_cpu()
+    by_thread = {k: v - threads_start.get(k, 0.0) for k, v in threads_end.items()}
     finished_acting.set()
     out.put(("done", plan.index))
     deadline = time.monotonic() + 60
@@ -244,6 +265,7 @@ def seat_main(plan: SeatPlan, go: Any, finish: Any, final_seq: Any, out: Any) ->
                 "handled": handled[0],
                 "reconnects": sub.reconnects,
                 "cpu_s": cpu_run,
+                "thread_cpu_s": by_thread,
                 "board": board,
                 "board_differs": differing[:5],
             },
@@ -621,6 +643,10 @@ def _figures(
         for k, v in r["errors"].items():
             errors[k] = errors.get(k, 0) + v
     board_cpu = sum(r["board"]["cpu_s"] for r in results.values())
+    thread_totals: dict[str, float] = {}
+    for r in results.values():
+        for k, v in r.get("thread_cpu_s", {}).items():
+            thread_totals[k] = thread_totals.get(k, 0.0) + v
     board_events = sum(r["board"]["events"] for r in results.values())
     board_bursts = sum(r["board"]["bursts"] for r in results.values())
     board_reads = sum(r["board"]["reads"] for r in results.values())
@@ -657,6 +683,10 @@ def _figures(
         "seat_cpu_cores": round(sum(r["cpu_s"] for r in results.values()) / duration, 2),
         # the seats' board threads alone: CPU per change event a seat handled (apply + reads)
         "board_cpu_cores": round(board_cpu / duration, 2),
+        # the seat processes' CPU by thread (the calls run on MainThread), in cores
+        "seat_cpu_cores_by_thread": {
+            k: round(v / duration, 3) for k, v in sorted(thread_totals.items())
+        },
         "board_cpu_ms_per_event": round(board_cpu * 1000 / board_events, 3)
         if board_events
         else None,
