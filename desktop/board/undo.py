@@ -17,7 +17,14 @@ from PySide6.QtGui import QUndoCommand
 
 from services.allocation.board_state import inverse
 from services.allocation.cards import AllocationCard
-from services.allocation.commands import Allocate, AllocationResult, Command, Reassign, Release
+from services.allocation.commands import (
+    Allocate,
+    AllocationResult,
+    Command,
+    Reassign,
+    Release,
+    Seen,
+)
 
 if TYPE_CHECKING:
     from desktop.board.store import BoardStore
@@ -90,9 +97,10 @@ class ServiceCommand(QUndoCommand):
                 self.forward.operator_id,
                 self.forward.machine_id,
                 reason_code="redo",
+                seen=Seen.of(r),
             )
         if isinstance(self.forward, Release):
-            return Release(r.allocation_id, r.version, reason_code="redo")
+            return Release(r.allocation_id, r.version, reason_code="redo", seen=Seen.of(r))
         if isinstance(self.forward, Allocate):
             return Allocate(
                 self.forward.work_order_id,

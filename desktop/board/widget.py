@@ -39,7 +39,14 @@ from desktop.board.views import CardListView
 from desktop.context import DesktopContext
 from services.allocation.auto_allocate import Applied, Proposal, apply, propose
 from services.allocation.cards import MachineCard, OperatorCard, WorkOrderCard
-from services.allocation.commands import AllocationResult, Complete, Pause, Release, Resume
+from services.allocation.commands import (
+    AllocationResult,
+    Complete,
+    Pause,
+    Release,
+    Resume,
+    Seen,
+)
 from services.messaging.feed import SeatInfo
 
 log = logging.getLogger(__name__)
@@ -362,13 +369,17 @@ class BoardWidget(QWidget):
             menu.addAction("Suggest operators", lambda: self.suggest_for(key))
         alloc = self.store.state.allocations.get(aid) if aid else None
         if alloc is not None:
-            v = alloc.version
+            v, seen = alloc.version, Seen.of(alloc)
             if alloc.status == "active":
-                menu.addAction("Pause", lambda: self._send(key, Pause(alloc.id, v), "Pause"))
+                pause = Pause(alloc.id, v, seen=seen)
+                menu.addAction("Pause", lambda: self._send(key, pause, "Pause"))
             else:
-                menu.addAction("Resume", lambda: self._send(key, Resume(alloc.id, v), "Resume"))
-            menu.addAction("Complete", lambda: self._send(key, Complete(alloc.id, v), "Complete"))
-            menu.addAction("Release", lambda: self._send(key, Release(alloc.id, v), "Release"))
+                resume = Resume(alloc.id, v, seen=seen)
+                menu.addAction("Resume", lambda: self._send(key, resume, "Resume"))
+            complete = Complete(alloc.id, v, seen=seen)
+            menu.addAction("Complete", lambda: self._send(key, complete, "Complete"))
+            release = Release(alloc.id, v, seen=seen)
+            menu.addAction("Release", lambda: self._send(key, release, "Release"))
         if not menu.isEmpty():
             menu.exec(view.viewport().mapToGlobal(pos))
 

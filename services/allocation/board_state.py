@@ -37,6 +37,7 @@ from services.allocation.commands import (
     Command,
     Reassign,
     Release,
+    Seen,
 )
 
 C = TypeVar("C", OperatorCard, MachineCard, WorkOrderCard)
@@ -268,7 +269,9 @@ class BoardState:
         if target == POOL:
             if held is None:
                 return _refuse(src, target, SAME_PLACE, f"{op.name} is already unassigned")
-            release = Release(held.id, held.version, reason_code="released_on_board")
+            release = Release(
+                held.id, held.version, reason_code="released_on_board", seen=Seen.of(held)
+            )
             text = f"Release {op.name} from {self._where(held)}"
             return Plan(src, target, release, Verdict(), text)
         dest = self.card(target)
@@ -302,7 +305,7 @@ class BoardState:
             verdict = check_allocation(
                 self.facts(wo, op, machine, at, frozenset(ignore), reserve=reserve)
             )
-            cmd = Reassign(held.id, held.version, wo.id, op.id, machine_id)
+            cmd = Reassign(held.id, held.version, wo.id, op.id, machine_id, seen=Seen.of(held))
             text = f"Move {op.name} from {self._where(held)} to {self._place(wo, machine)}"
             if held.machine_id and held.machine_id != machine_id:
                 freed = self.machines.get(held.machine_id)
@@ -367,9 +370,16 @@ def inverse(cmd: Command, result: AllocationResult, before: AllocationCard | Non
     if isinstance(cmd, Allocate):
         if result.event == "reassigned" and result.machine_id:  # staffed a waiting machine
             return Reassign(
-                result.allocation_id, result.version, result.work_order_id, None, result.machine_id
+                result.allocation_id,
+                result.version,
+                result.work_order_id,
+                None,
+                result.machine_id,
+                seen=Seen.of(result),
             )
-        return Release(result.allocation_id, result.version, reason_code="undo")
+        return Release(
+            result.allocation_id, result.version, reason_code="undo", seen=Seen.of(result)
+        )
     if before is None:
         raise ValueError("undoing a change of an allocation needs its state before")
     if isinstance(cmd, Reassign):
@@ -380,6 +390,7 @@ def inverse(cmd: Command, result: AllocationResult, before: AllocationCard | Non
             before.operator_id,
             before.machine_id,
             reason_code="undo",
+            seen=Seen.of(result),
         )
     if isinstance(cmd, Release):
         return Allocate(

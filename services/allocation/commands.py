@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 from domain.errors import Violation
 from domain.model.allocation import AllocationMethod
@@ -34,6 +35,35 @@ class Allocate:
     expected_work_order_version: int | None = None
 
 
+class _Placed(Protocol):
+    @property
+    def work_order_id(self) -> str: ...
+    @property
+    def operator_id(self) -> str | None: ...
+    @property
+    def machine_id(self) -> str | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """Where the caller's board shows an allocation: its work order, operator and machine.
+
+    With it, a reassign, release, pause, resume or complete locks those rows straight away
+    instead of reading the allocation first (one round trip less); under the locks the service
+    checks that the allocation is still there, and if it moved meanwhile it reads where it is
+    and starts again. It is a hint for the locking only: every check is made on what is read
+    under the locks."""
+
+    work_order_id: str
+    operator_id: str | None
+    machine_id: str | None
+
+    @staticmethod
+    def of(where: _Placed) -> Seen:
+        """From anything that says where an allocation is (a board card, a call's result)."""
+        return Seen(where.work_order_id, where.operator_id, where.machine_id)
+
+
 @dataclass(frozen=True, slots=True)
 class Reassign:
     """Move an allocation to new targets (the complete new triple: None clears a resource)."""
@@ -45,6 +75,7 @@ class Reassign:
     machine_id: str | None
     reason_code: str | None = None
     reason: str | None = None
+    seen: Seen | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +84,7 @@ class Release:
     expected_version: int | None
     reason_code: str | None = None
     reason: str | None = None
+    seen: Seen | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +97,7 @@ class Complete:
     work_order_done: bool = False
     reason_code: str | None = None
     reason: str | None = None
+    seen: Seen | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +106,7 @@ class Pause:
     expected_version: int | None
     reason_code: str | None = None
     reason: str | None = None
+    seen: Seen | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +115,7 @@ class Resume:
     expected_version: int | None
     reason_code: str | None = None
     reason: str | None = None
+    seen: Seen | None = None
 
 
 Command = Allocate | Reassign | Release | Complete | Pause | Resume

@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any, TypeVar
 
@@ -59,6 +60,7 @@ from services.allocation.commands import (
     Reassign,
     Release,
     Resume,
+    Seen,
 )
 from services.allocation.event_log import event_row, source_of
 from services.allocation.statements import built
@@ -150,13 +152,13 @@ class AllocationService:
         self, actor: Actor, cmd: Allocate, *, request_id: str | None = None
     ) -> AllocationResult:
         actor.require(Permission.ALLOCATE)
-        return self._run(actor, request_id, lambda uow: self._allocate(uow, cmd))
+        return self._run(actor, request_id, lambda uow, _attempt: self._allocate(uow, cmd))
 
     def reassign(
         self, actor: Actor, cmd: Reassign, *, request_id: str | None = None
     ) -> AllocationResult:
         actor.require(Permission.ALLOCATE)
-        return self._run(actor, request_id, lambda uow: self._reassign(uow, cmd))
+        return self._run(actor, request_id, lambda uow, attempt: self._reassign(uow, cmd, attempt))
 
     def release(
         self, actor: Actor, cmd: Release, *, request_id: str | None = None
@@ -165,8 +167,8 @@ class AllocationService:
         return self._run(
             actor,
             request_id,
-            lambda uow: self._finish(
-                uow, cmd, AllocationStatus.RELEASED, AllocationEventType.RELEASED
+            lambda uow, attempt: self._finish(
+                uow, cmd, AllocationStatus.RELEASED, AllocationEventType.RELEASED, attempt
             ),
         )
 
@@ -177,8 +179,8 @@ class AllocationService:
         return self._run(
             actor,
             request_id,
-            lambda uow: self._finish(
-                uow, cmd, AllocationStatus.COMPLETED, AllocationEventType.COMPLETED
+            lambda uow, attempt: self._finish(
+                uow, cmd, AllocationStatus.COMPLETED, AllocationEventType.COMPLETED, attempt
             ),
         )
 
@@ -187,7 +189,9 @@ class AllocationService:
         return self._run(
             actor,
             request_id,
-            lambda uow: self._finish(uow, cmd, AllocationStatus.PAUSED, AllocationEventType.PAUSED),
+            lambda uow, attempt: self._finish(
+                uow, cmd, AllocationStatus.PAUSED, AllocationEventType.PAUSED, attempt
+            ),
         )
 
     def resume(
@@ -197,19 +201,20 @@ class AllocationService:
         return self._run(
             actor,
             request_id,
-            lambda uow: self._finish(
-                uow, cmd, AllocationStatus.ACTIVE, AllocationEventType.RESUMED
+            lambda uow, attempt: self._finish(
+                uow, cmd, AllocationStatus.ACTIVE, AllocationEventType.RESUMED, attempt
             ),
         )
 
     # -- transaction plumbing --------------------------------------------------------------
-    def _run(self, actor: Actor, request_id: str | None, body: Callable[[UnitOfWork], T]) -> T:
-        """Run ``body`` in a unit of work; retry the whole transaction after a deadlock, a
-        serialization failure or an allocation that moved under the peek."""
+    def _run(self, actor: Actor, request_id: str | None, body: Callable[[UnitOfWork, int], T]) -> T:
+        """Run ``body`` in a unit of work (with the attempt number, from 1); retry the whole
+        transaction after a deadlock, a serialization failure or an allocation that moved
+        between the peek (or what the caller's board showed) and the lock."""
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self.app.uow(actor, request_id=request_id) as uow:
-                    return body(uow)
+                    return body(uow, attempt)
             except _Moved:
                 log.debug("allocation moved while locking; attempt %d", attempt)
             except DatabaseUnavailable as exc:
@@ -227,7 +232,7 @@ class AllocationService:
         # need after them go to the server together (one round trip on PostgreSQL)
         p = Pipeline(uow.conn)
         op_rows = _lock_operators_query(uow, p, [cmd.operator_id])
-        m_rows = p.add(*r.machines.many_query(_ids(cmd.machine_id), lock=True))
+        m_rows = _lock_rows(p, r.machines, _ids(cmd.machine_id))
         wo_rows = p.add(*r.work_orders.many_query([cmd.work_order_id], lock=True))
         facts = self._facts(
             uow, p, now, cmd.work_order_id, cmd.operator_id, cmd.machine_id, materials=True
@@ -303,15 +308,13 @@ class AllocationService:
         return self._result(uow, keeper, alloc, event, verdict.warnings)
 
     # -- reassign --------------------------------------------------------------------------
-    def _reassign(self, uow: UnitOfWork, cmd: Reassign) -> AllocationResult:
+    def _reassign(self, uow: UnitOfWork, cmd: Reassign, attempt: int) -> AllocationResult:
         r = uow.repos
-        peek = _peek(uow, cmd.allocation_id)
-        if cmd.expected_version is not None and peek.version != cmd.expected_version:
-            raise stale("allocation", peek.id, peek)
+        peek = _where(uow, cmd.allocation_id, cmd.expected_version, cmd.seen, attempt)
         now: datetime = uow.now
         p = Pipeline(uow.conn)
         op_rows = _lock_operators_query(uow, p, [peek.operator_id, cmd.operator_id])
-        m_rows = p.add(*r.machines.many_query(_ids(peek.machine_id, cmd.machine_id), lock=True))
+        m_rows = _lock_rows(p, r.machines, _ids(peek.machine_id, cmd.machine_id))
         wo_rows = p.add(
             *r.work_orders.many_query(_ids(peek.work_order_id, cmd.work_order_id), lock=True)
         )
@@ -332,10 +335,11 @@ class AllocationService:
             [peek.work_order_id, cmd.work_order_id],
         )
         p.run()
+        # the allocation first: if it is not where it was thought to be, start again
+        alloc = _locked_allocation(r.allocations, a_rows, peek, cmd.expected_version)
         ops = _operators_from(op_rows, [peek.operator_id, cmd.operator_id])
         machines = _all(r.machines, m_rows, _ids(peek.machine_id, cmd.machine_id))
         wos = _all(r.work_orders, wo_rows, _ids(peek.work_order_id, cmd.work_order_id))
-        alloc = _locked_allocation(r.allocations, a_rows, peek, cmd.expected_version)
         if not alloc.status.holds_resources:
             raise RuleViolation([_closed(alloc, "reassigned")])
         same = (alloc.work_order_id, alloc.operator_id, alloc.machine_id) == (
@@ -421,20 +425,19 @@ class AllocationService:
         cmd: Release | Complete | Pause | Resume,
         status: AllocationStatus,
         event: AllocationEventType,
+        attempt: int,
     ) -> AllocationResult:
         r = uow.repos
-        peek = _peek(uow, cmd.allocation_id)
-        if cmd.expected_version is not None and peek.version != cmd.expected_version:
-            raise stale("allocation", peek.id, peek)
+        peek = _where(uow, cmd.allocation_id, cmd.expected_version, cmd.seen, attempt)
         resuming = status is AllocationStatus.ACTIVE
         now: datetime = uow.now
         p = Pipeline(uow.conn)
         # only a resume checks skills again: the others lock the operator without reading them
         op_rows = _lock_operators_query(uow, p, [peek.operator_id], skills=resuming)
-        m_rows = p.add(*r.machines.many_query(_ids(peek.machine_id), lock=True))
+        m_rows = _lock_rows(p, r.machines, _ids(peek.machine_id))
         wo_rows = p.add(*r.work_orders.many_query(_ids(peek.work_order_id), lock=True))
         a_rows = p.add(*r.allocations.many_query([peek.id], lock=True))
-        check = resuming and peek.status is AllocationStatus.PAUSED
+        check = resuming and peek.status in (AllocationStatus.PAUSED, None)
         facts = (
             self._facts(
                 uow, p, now, peek.work_order_id, peek.operator_id, peek.machine_id, materials=False
@@ -444,10 +447,10 @@ class AllocationService:
         )
         holdings = read_holdings(p, [peek.operator_id], [peek.machine_id], [peek.work_order_id])
         p.run()
+        alloc = _locked_allocation(r.allocations, a_rows, peek, cmd.expected_version)
         ops = _operators_from(op_rows, [peek.operator_id], skills=resuming)
         machines = _all(r.machines, m_rows, _ids(peek.machine_id))
         wos = _all(r.work_orders, wo_rows, _ids(peek.work_order_id))
-        alloc = _locked_allocation(r.allocations, a_rows, peek, cmd.expected_version)
         warnings: tuple[Violation, ...] = ()
         if status is AllocationStatus.ACTIVE and alloc.status is AllocationStatus.PAUSED:
             wo = wos[alloc.work_order_id]
@@ -652,6 +655,33 @@ def _ids(*keys: str | None) -> list[str]:
     return sorted({k for k in keys if k})
 
 
+@dataclass(frozen=True)
+class _Where:
+    """Which allocation a call works on and where it is (as peeked at, or as the caller's
+    board showed it): what to lock."""
+
+    id: int
+    work_order_id: str
+    operator_id: str | None
+    machine_id: str | None
+    status: AllocationStatus | None  # None: not read (the board's word)
+
+
+def _where(
+    uow: UnitOfWork, allocation_id: int, expected: int | None, seen: Seen | None, attempt: int
+) -> _Where:
+    """Where the allocation is: the caller's board's word on the first attempt (checked under
+    the locks), else read (a peek, refused at once when the caller's version is stale)."""
+    if seen is not None and attempt == 1:
+        return _Where(allocation_id, seen.work_order_id, seen.operator_id, seen.machine_id, None)
+    peek = _peek(uow, allocation_id)
+    if expected is not None and peek.version != expected:
+        raise stale("allocation", peek.id, peek)
+    return _Where(
+        peek.id or allocation_id, peek.work_order_id, peek.operator_id, peek.machine_id, peek.status
+    )
+
+
 def _peek(uow: UnitOfWork, allocation_id: int) -> Allocation:
     """The allocation as it is now, unlocked: which operator, machine and work order to lock.
     Sent as a pipeline of one (on PostgreSQL it goes with the transaction's BEGIN)."""
@@ -665,9 +695,14 @@ def _peek(uow: UnitOfWork, allocation_id: int) -> Allocation:
     return found
 
 
-def _all(repo: SqlRepository[Any], rows: Pending, keys: list[str]) -> dict[str, Any]:
+def _lock_rows(p: Pipeline, repo: SqlRepository[Any], keys: list[str]) -> Pending | None:
+    """Add the lock of ``keys``' rows to ``p`` (nothing when there are none)."""
+    return p.add(*repo.many_query(keys, lock=True)) if keys else None
+
+
+def _all(repo: SqlRepository[Any], rows: Pending | None, keys: list[str]) -> dict[str, Any]:
     """The rows a ``many_query`` locked, by key; NotFound for the first key missing."""
-    found = repo.many_from(rows.rows)
+    found = repo.many_from(rows.rows) if rows is not None else {}
     for k in keys:
         if k not in found:
             raise NotFound(repo.entity_name, k)
@@ -713,7 +748,7 @@ def _operators_from(
 
 
 def _locked_allocation(
-    repo: SqlRepository[Allocation], rows: Pending, peek: Allocation, expected: int | None
+    repo: SqlRepository[Allocation], rows: Pending, peek: _Where, expected: int | None
 ) -> Allocation:
     """The allocation as locked: stale if the caller saw another version; ``_Moved`` (read it
     again) if its operator, machine or work order changed since the peek."""

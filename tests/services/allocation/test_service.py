@@ -19,6 +19,7 @@ from services.allocation.commands import (
     Reassign,
     Release,
     Resume,
+    Seen,
 )
 from services.allocation.service import AllocationService
 from services.messaging.outbox import events_after
@@ -284,3 +285,63 @@ def test_suggested_allocations_keep_method_and_score(svc: AllocationService) -> 
     )
     a = _one(svc, work.allocations, work.allocations.c.id == r.allocation_id)
     assert (a["method"], a["suggestion_score"]) == ("ai_suggested", 71.5)
+
+
+def _counting_peeks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The allocations the calls read before locking (the peek), from now on."""
+    from services.allocation import service
+
+    peeks: list[int] = []
+    peek = service._peek
+
+    def counted(uow: Any, allocation_id: int) -> Any:
+        peeks.append(allocation_id)
+        return peek(uow, allocation_id)
+
+    monkeypatch.setattr(service, "_peek", counted)
+    return peeks
+
+
+def test_where_the_board_saw_the_allocation_saves_the_peek(
+    svc: AllocationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = svc.allocate(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    peeks = _counting_peeks(monkeypatch)
+    assert svc.release(LEAD, Release(r.allocation_id, None)).status == "released"
+    assert peeks == [r.allocation_id]  # without the board's word: read first
+    r = svc.allocate(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    peeks.clear()
+    seen = Seen("WO-1", "OP-01", "M-P1")
+    out = svc.reassign(LEAD, Reassign(r.allocation_id, r.version, "WO-7", "OP-01", None, seen=seen))
+    assert (out.work_order_id, out.machine_id) == ("WO-7", None)
+    assert peeks == []  # locked straight away
+    assert _one(svc, plant.machines, plant.machines.c.id == "M-P1")["status"] == "idle"
+    assert _one(svc, work.work_orders, work.work_orders.c.id == "WO-1")["status"] == "queued"
+    # a stale version is still refused, under the locks, with who changed it
+    with pytest.raises(ConcurrentEdit):
+        svc.release(LEAD, Release(r.allocation_id, r.version, seen=Seen.of(out)))
+    done = svc.release(LEAD, Release(out.allocation_id, out.version, seen=Seen.of(out)))
+    assert done.status == "released"
+    assert peeks == []
+    assert _one(svc, people.operators, people.operators.c.id == "OP-01")["status"] == "available"
+
+
+def test_a_board_that_saw_it_elsewhere_costs_a_retry_not_a_wrong_write(
+    svc: AllocationService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    r = svc.allocate(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
+    peeks = _counting_peeks(monkeypatch)
+    wrong = Seen("WO-7", "OP-10", None)  # an old board: the allocation is not there
+    out = svc.reassign(
+        LEAD, Reassign(r.allocation_id, r.version, "WO-7", "OP-01", None, seen=wrong)
+    )
+    assert len(peeks) == 1  # the lock found it elsewhere: read where it is, start again
+    assert (out.work_order_id, out.operator_id, out.machine_id) == ("WO-7", "OP-01", None)
+    assert _one(svc, plant.machines, plant.machines.c.id == "M-P1")["status"] == "idle"
+    assert _one(svc, work.work_orders, work.work_orders.c.id == "WO-1")["status"] == "queued"
+    assert _one(svc, people.operators, people.operators.c.id == "OP-10")["status"] == "available"
+    gone = svc.release(LEAD, Release(out.allocation_id, out.version, seen=wrong))
+    assert gone.status == "released"
+    assert _one(svc, work.work_orders, work.work_orders.c.id == "WO-7")["status"] == "queued"
+    with pytest.raises(NotFound):
+        svc.release(LEAD, Release(999_999, None, seen=wrong))
