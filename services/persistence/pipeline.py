@@ -121,20 +121,24 @@ class Pipeline:
     def __len__(self) -> int:
         return len(self._items)
 
-    def run(self) -> None:
+    def run(self, *, commit: bool = False) -> None:
+        """Run what was added; with ``commit``, commit the transaction too (on PostgreSQL the
+        COMMIT goes in the same pipeline: the server commits right after the last statement,
+        and not at all if one of them failed)."""
         items, self._items = self._items, []
-        if not items:
-            return
         if not self.pipelined:
             for item in items:
                 result = self.conn.execute(item.statement, dict(item.params))
                 item.rowcount = result.rowcount
                 if result.returns_rows:
                     item.rows = [dict(r) for r in result.mappings()]
+            if commit:
+                self.conn.commit()
             return
-        self._run_pipelined(items)
+        if items or commit:
+            self._run_pipelined(items, commit)
 
-    def _run_pipelined(self, items: list[Pending]) -> None:
+    def _run_pipelined(self, items: list[Pending], commit: bool) -> None:
         import psycopg
         from psycopg.pq import ExecStatus
 
@@ -155,6 +159,8 @@ class Pipeline:
                         conn.dispatch.before_cursor_execute(conn, cur, sql, values, None, False)
                     cur.execute(sql, values)
                     cursors.append(cur)
+                if commit:
+                    raw.commit()
             for item, p, cur in zip(items, prepared, cursors, strict=True):
                 item.rowcount = cur.rowcount
                 result = cur.pgresult

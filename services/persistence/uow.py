@@ -29,11 +29,12 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, bindparam, cast, func, insert, literal, select, union_all
+from sqlalchemy import Table, Update, bindparam, cast, func, insert, literal, select, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from domain.auth import Actor
+from domain.errors import ConcurrentEdit
 from domain.events import Change, ChangeEvent
 from services.clock import Clock
 from services.errors import DatabaseUnavailable
@@ -276,17 +277,57 @@ class UnitOfWork:
             for i, r in enumerate(rows):
                 params.update({f"d{k}_{i}_{c}": r.get(c) for c in shape[1][k][2]})
         p = Pipeline(conn)
-        writes = self._add_deferred_writes(p)
+        if rest or not all(isinstance(w[0], Update) for w in self._deferred_writes):
+            writes = self._add_deferred_writes(p)
+            outbox = p.add(_outbox_statement(shape), params)
+            _checked(writes, p)
+            seq = outbox.rows[0]["seq"]
+            return [self._event(seq, at, first), *self._write_outbox(conn, rest, at)]
+        # everything in one go, COMMIT included: each deferred update is guarded on the server
+        # (a row count other than one aborts the transaction, see _guarded), so nothing is
+        # committed that a check would refuse, and the outbox lock is released by the server
+        # right after the outbox row, without waiting for this process to send COMMIT
+        queued, self._deferred_writes = self._deferred_writes, []
+        guarded = [(p.add(_guarded(stmt), values), check) for stmt, values, check in queued]
         outbox = p.add(_outbox_statement(shape), params)
-        _checked(writes, p)
+        try:
+            p.run(commit=True)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) == GUARD_SQLSTATE:
+                raise ConcurrentEdit(
+                    "row", "?", changed_by="somebody while this call held it (nothing was saved)"
+                ) from exc
+            raise
+        for pending, check in guarded:
+            if check is not None:
+                check(int(pending.rows[0]["n"]))
         seq = outbox.rows[0]["seq"]
-        return [self._event(seq, at, first), *self._write_outbox(conn, rest, at)]
+        return [self._event(seq, at, first)]
 
     def rollback(self) -> None:
         self.conn.rollback()
         self._changes.clear()
         self._deferred.clear()
         self._deferred_writes.clear()
+
+
+GUARD_SQLSTATE = "22012"  # division_by_zero: how a guarded update says it missed its row
+_GUARDED: dict[int, tuple[Any, Any]] = {}
+
+
+def _guarded(update_statement: Update) -> Any:
+    """``WITH w AS (<update> RETURNING 1) SELECT count(*) AS n, 1 / count(*) FROM w``: the
+    update, and an error (division by zero) when it matched no row, so that a COMMIT sent
+    after it in the same pipeline does not happen. Built once per statement."""
+    got = _GUARDED.get(id(update_statement))
+    if got is not None and got[0] is update_statement:
+        return got[1]
+    w = update_statement.returning(literal(1).label("one")).cte("guarded_write")
+    n = func.count()
+    stmt = select(n.label("n"), (literal(1) / n).label("guard")).select_from(w)
+    if len(_GUARDED) < _MAX_CACHED_SHAPES:
+        _GUARDED[id(update_statement)] = (update_statement, stmt)
+    return stmt
 
 
 def _checked(writes: list[tuple[Pending, RowCountCheck | None]], p: Pipeline) -> None:

@@ -111,3 +111,47 @@ def test_a_failing_statement_raises_sqlalchemys_error_and_aborts(
     with app.uow(ADMIN) as uow:
         name = uow.conn.execute(select(OPS.c.first_name).where(OPS.c.id == "OP-0001")).scalar()
     assert name == "First1"
+
+
+RENAME_IF = (
+    update(OPS)
+    .where(OPS.c.id == bindparam("key"), OPS.c.version == bindparam("expected"))
+    .values(first_name=bindparam("name"))
+)
+
+
+def test_a_deferred_write_that_misses_its_row_saves_nothing(db_url: str, make_app: Any) -> None:
+    from domain.errors import ConcurrentEdit
+    from domain.events import Change, Topic
+    from services.messaging.outbox import latest_seq
+
+    app = make_app(db_url)
+    seed_minimal(app)
+    before = latest_seq(app.engine)
+    seen: list[int] = []
+
+    def check(rowcount: int) -> None:
+        seen.append(rowcount)
+        if rowcount != 1:
+            raise ConcurrentEdit("operator", "OP-0002")
+
+    with pytest.raises(ConcurrentEdit), app.uow(ADMIN) as uow:
+        uow.defer_write(RENAME_IF, {"key": "OP-0001", "name": "Saved?", "expected": 1}, check)
+        uow.defer_write(RENAME_IF, {"key": "OP-0002", "name": "Lost", "expected": 99}, check)
+        uow.record(Change(Topic.SYSTEM, "tick", ("x",)))
+        uow.commit()
+    with app.uow(ADMIN) as uow:
+        names = dict(uow.conn.execute(select(OPS.c.id, OPS.c.first_name)).all())
+    assert (names["OP-0001"], names["OP-0002"]) == ("First1", "First2")
+    assert latest_seq(app.engine) == before  # no outbox row either
+    # and when both match, both are written with the outbox row, in one commit
+    with app.uow(ADMIN) as uow:
+        uow.defer_write(RENAME_IF, {"key": "OP-0001", "name": "One", "expected": 1}, check)
+        uow.defer_write(RENAME_IF, {"key": "OP-0002", "name": "Two", "expected": 1}, check)
+        uow.record(Change(Topic.SYSTEM, "tick", ("y",)))
+        events = uow.commit()
+    assert [e.seq for e in events] == [before + 1]
+    with app.uow(ADMIN) as uow:
+        names = dict(uow.conn.execute(select(OPS.c.id, OPS.c.first_name)).all())
+    assert (names["OP-0001"], names["OP-0002"]) == ("One", "Two")
+    assert seen[-2:] == [1, 1]
