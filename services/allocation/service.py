@@ -5,13 +5,22 @@ Each call is one transaction (a unit of work) that
 1. locks the rows it will change in one fixed order (operators, machines, work orders,
    allocations, and the critical materials last; ids sorted), so two calls never wait on each
    other in a circle, and a call that queues for a contended operator or machine does so before
-   it holds any work order another seat may need;
+   it holds any work order another seat may need. The lock statements and every read the rules
+   need after them (bookings, routing, roster, material lines, the allocations holding what the
+   call touches) go to PostgreSQL in one pipeline (services/persistence/pipeline.py): the
+   server still runs them one by one, in that order, each waiting for its lock;
 2. refuses a stale write (the caller saw an older version) naming who changed the thing, from
    which seat and when;
 3. checks every rule of ``domain.rules.allocation`` on what it read under those locks;
 4. writes the allocation, the statuses of the operator, machine and work order, the critical
-   material reservations, an ``allocation_change_events`` row and an audit row;
+   material reservations, an ``allocation_change_events`` row and an audit row; writes to rows
+   it holds locked go with the commit (UnitOfWork.defer_write), and the statuses are settled
+   from the holdings read under the locks with the call's own changes laid over them;
 5. records the change events that the unit of work writes to the outbox and publishes.
+
+A reassign, release, pause, resume or complete first reads where the allocation is (the peek)
+to know what to lock, unless the caller's board says so (``Seen``); either way the locked
+allocation is checked, and a call that finds it moved starts again.
 
 PostgreSQL's exclusion constraints are the last line: a racing or buggy client that got past
 the rules still cannot double-book (SlotConflict).

@@ -29,7 +29,18 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, cast, func, insert, literal, select, union_all
+from sqlalchemy import (
+    Table,
+    Update,
+    bindparam,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
@@ -179,8 +190,10 @@ class UnitOfWork:
         """Run ``statement`` at commit, before the deferred rows and the outbox, in the order
         deferred: for writes to rows this transaction holds locked and does not read again (a
         status the call has settled). On PostgreSQL they go to the server with the outbox
-        statement (services/persistence/pipeline.py: one round trip for all). ``check`` gets
-        the statement's row count and raises to roll the whole transaction back."""
+        statement (services/persistence/pipeline.py: one round trip for all), and when they are
+        all UPDATEs, with COMMIT too: each is then guarded on the server (anything but exactly
+        one row changed aborts the transaction, raised as ConcurrentEdit). ``check`` gets the
+        statement's row count and raises to roll the whole transaction back."""
         self.conn  # noqa: B018 - refuse outside the with block, as the other writes do
         self._deferred_writes.append((statement, params, check))
 
@@ -316,15 +329,17 @@ _GUARDED: dict[int, tuple[Any, Any]] = {}
 
 
 def _guarded(update_statement: Update) -> Any:
-    """``WITH w AS (<update> RETURNING 1) SELECT count(*) AS n, 1 / count(*) FROM w``: the
-    update, and an error (division by zero) when it matched no row, so that a COMMIT sent
-    after it in the same pipeline does not happen. Built once per statement."""
+    """``WITH w AS (<update> RETURNING 1) SELECT count(*) AS n, 1 / CASE WHEN count(*) = 1
+    THEN 1 ELSE 0 END FROM w``: the update, and an error (division by zero) unless it changed
+    exactly one row, so that a COMMIT sent after it in the same pipeline does not happen.
+    Built once per statement."""
     got = _GUARDED.get(id(update_statement))
     if got is not None and got[0] is update_statement:
         return got[1]
     w = update_statement.returning(literal(1).label("one")).cte("guarded_write")
     n = func.count()
-    stmt = select(n.label("n"), (literal(1) / n).label("guard")).select_from(w)
+    guard = literal(1) / case((n == 1, 1), else_=0)
+    stmt = select(n.label("n"), guard.label("guard")).select_from(w)
     if len(_GUARDED) < _MAX_CACHED_SHAPES:
         _GUARDED[id(update_statement)] = (update_statement, stmt)
     return stmt

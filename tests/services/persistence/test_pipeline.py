@@ -144,6 +144,17 @@ def test_a_deferred_write_that_misses_its_row_saves_nothing(db_url: str, make_ap
         names = dict(uow.conn.execute(select(OPS.c.id, OPS.c.first_name)).all())
     assert (names["OP-0001"], names["OP-0002"]) == ("First1", "First2")
     assert latest_seq(app.engine) == before  # no outbox row either
+    # nor one that changes more than its one row
+    every = update(OPS).where(OPS.c.version == bindparam("expected"))
+    every = every.values(first_name=bindparam("name"))
+    with pytest.raises(ConcurrentEdit), app.uow(ADMIN) as uow:
+        uow.defer_write(every, {"name": "Everybody", "expected": 1}, check)
+        uow.record(Change(Topic.SYSTEM, "tick", ("x",)))
+        uow.commit()
+    with app.uow(ADMIN) as uow:
+        left = {n for _i, n in uow.conn.execute(select(OPS.c.id, OPS.c.first_name)).all()}
+    assert "Everybody" not in left
+    assert latest_seq(app.engine) == before
     # and when both match, both are written with the outbox row, in one commit
     with app.uow(ADMIN) as uow:
         uow.defer_write(RENAME_IF, {"key": "OP-0001", "name": "One", "expected": 1}, check)
