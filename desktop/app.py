@@ -11,6 +11,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from desktop.crash import CrashReporter
+from desktop.gui_gc import collect_on_gui_thread
 from desktop.startup import Session
 from desktop.theme import apply_theme
 from desktop.wizard import needs_first_run, run_first_run_wizard
@@ -34,6 +35,7 @@ def run_gui(args: argparse.Namespace) -> int:
     qapp.setOrganizationName("Takt")
     qapp.setWindowIcon(QIcon(str(resource_path("icons", "takt.png"))))
     apply_theme(qapp)
+    collect_on_gui_thread()  # never in a worker thread: see desktop/gui_gc.py
     crash_reporter = CrashReporter(log_file).install()
     smoke = getattr(args, "offscreen", False) or args.quit_after
     first_start = not smoke and needs_first_run(paths, args.database_url)

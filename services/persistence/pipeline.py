@@ -175,6 +175,8 @@ class Pipeline:
                     for row in cur.fetchall()
                 ]
         except psycopg.Error as exc:
+            if raw.closed or raw.broken:  # the server went away: the pool must not reuse it
+                conn.invalidate(exc)
             sent = ";\n".join(sql for sql, _values in texts)
             raise DBAPIError.instance(sent, None, exc, psycopg.Error) from exc
         finally:

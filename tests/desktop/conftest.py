@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -14,6 +15,19 @@ from PySide6.QtCore import QSettings
 from desktop.change_hub import ChangeHub
 from desktop.context import DesktopContext
 from desktop.runner import ServiceRunner
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_on_the_gui_thread(qapp: Any) -> Iterator[None]:
+    """As the program does (desktop/gui_gc.py): no automatic collection in worker threads
+    while a Qt test runs (freeing an earlier test's widgets there deadlocked a run); what the
+    test leaves is collected here, on the GUI thread, and the other tests run as usual."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    yield
+    gc.collect()
+    if was_enabled:
+        gc.enable()
 
 
 @pytest.fixture(autouse=True)

@@ -166,3 +166,26 @@ def test_a_deferred_write_that_misses_its_row_saves_nothing(db_url: str, make_ap
         names = dict(uow.conn.execute(select(OPS.c.id, OPS.c.first_name)).all())
     assert (names["OP-0001"], names["OP-0002"]) == ("One", "Two")
     assert seen[-2:] == [1, 1]
+
+
+def test_a_connection_the_server_dropped_is_not_reused(pg_url: str, make_app: Any) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    app = make_app(pg_url)
+    seed_minimal(app)
+    with app.uow(ADMIN) as uow:
+        pid = uow.conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        with app.engine.connect() as other:
+            other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        p = Pipeline(uow.conn)
+        p.add(OPS_BY_ID, {"ids": ["OP-0001"]})
+        with pytest.raises(OperationalError):
+            p.run()
+        assert uow.conn.invalidated
+        uow.rollback()
+    with app.uow(ADMIN) as uow:  # a fresh connection, not the dead one
+        p = Pipeline(uow.conn)
+        again = p.add(OPS_BY_ID, {"ids": ["OP-0001"]})
+        p.run()
+    assert again.rows == [{"id": "OP-0001", "name": "First1"}]
