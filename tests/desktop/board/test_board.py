@@ -232,10 +232,8 @@ def test_keyboard_path(board: BoardWidget, app: Any, qtbot: Any) -> None:
     qtbot.waitUntil(lambda: _held_by(board, "OP-12") == "WO-5", timeout=10_000)
 
 
-def test_a_remote_change_moves_the_card_from_the_event_without_a_read(
-    board: BoardWidget, app: Any, qtbot: Any
-) -> None:
-    board.store._refresh.stop()  # no periodic reload in flight: the event is applied directly
+def _spy_on_reads(board: BoardWidget) -> list[Any]:
+    """The card ids the board's store reads from now on (each delta read, in order)."""
     asked: list[Any] = []
     real = board.store.reader.delta
 
@@ -244,6 +242,14 @@ def test_a_remote_change_moves_the_card_from_the_event_without_a_read(
         return real(at, ids, known)
 
     board.store.reader.delta = spy  # type: ignore[method-assign]
+    return asked
+
+
+def test_a_remote_change_moves_the_card_from_the_event_without_a_read(
+    board: BoardWidget, app: Any, qtbot: Any
+) -> None:
+    board.store._refresh.stop()  # no periodic reload in flight: the event is applied directly
+    asked = _spy_on_reads(board)
     machine = board.views["L1"].card_model()
     AllocationService(app).allocate(OTHER, Allocate("WO-1", machine_id="M-P2"))
     qtbot.waitUntil(
@@ -264,14 +270,7 @@ def test_an_allocation_event_without_its_state_rereads_only_its_cards(
     board: BoardWidget, qtbot: Any
 ) -> None:
     board.store._refresh.stop()
-    asked: list[Any] = []
-    real = board.store.reader.delta
-
-    def spy(at: Any, ids: Any, known: Any = None) -> Any:
-        asked.append(ids)
-        return real(at, ids, known)
-
-    board.store.reader.delta = spy  # type: ignore[method-assign]
+    asked = _spy_on_reads(board)
     # as an older program would send it: names what changed, carries no state
     old_style = ChangeEvent(
         seq=10_000,
