@@ -80,6 +80,12 @@ def _rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             + ", ".join(f"{k} {v}" for k, v in f["pg_lock_waits_by_statement"].items()),
             "",
         ),
+        (
+            "each seat's warm-up calls before the clock (not in the figures above): first call "
+            "p50 / max, later ones p50 / max (ms)",
+            _warm_up(f.get("warm_up_ms")),
+            "",
+        ),
         ("CPU of the seat processes (cores)", str(f["seat_cpu_cores"]), ""),
         (
             "the same by thread (MainThread: the calls; change-subscriber: the Redis feed)",
@@ -113,6 +119,15 @@ def _rows(f: dict[str, Any]) -> list[tuple[str, str, str]]:
             "",
         ),
     ]
+
+
+def _warm_up(w: dict[str, Any] | None) -> str:
+    if not w:
+        return "none (before 2026-12-06: the first calls were in the figures)"
+    return (
+        f"{w['first_call_p50']} / {w['first_call_max']}, {w['later_p50']} / {w['later_max']} "
+        f"({w['calls_per_seat']} per seat)"
+    )
 
 
 def _body(runs: list[tuple[str, dict[str, Any]]], duration: float, servers: str, load: str) -> str:

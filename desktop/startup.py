@@ -22,6 +22,7 @@ from domain.auth import Actor, Role, User
 from services.bootstrap import App, bootstrap
 from services.config import Config, load_config
 from services.messaging.feed import ChangeSubscriber
+from services.messaging.outbox import latest_seq
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,10 @@ class Prepared:
     actor: Actor
     demo_loaded: bool = False
     notes: list[str] = field(default_factory=list)
+    # the outbox's last sequence number once the seat was ready, read before any screen reads
+    # its first state: the feed delivers every change after it, so a change another seat
+    # commits between a screen's first read and the subscription's start is not missed
+    feed_from: int | None = None
 
 
 def prepare(config: Config, progress: Any = None) -> Prepared:
@@ -50,7 +55,7 @@ def prepare(config: Config, progress: Any = None) -> Prepared:
                 demo_loaded = True
         say("Signing in…")
         actor = _resolve_actor(app, config)
-        return Prepared(app, actor, demo_loaded)
+        return Prepared(app, actor, demo_loaded, feed_from=latest_seq(app.engine))
     except BaseException:
         app.close()
         raise
@@ -137,7 +142,9 @@ class Session(QObject):
             report_error=lambda e: self.window.report_error(e) if self.window else None,
         )
         self.window = MainWindow(ctx)
-        self.subscriber = prepared.app.subscribe(self.hub.post, on_status=self.hub.post_status)
+        self.subscriber = prepared.app.subscribe(
+            self.hub.post, start_after=prepared.feed_from, on_status=self.hub.post_status
+        )
         self.window.show()
         if prepared.demo_loaded:
             self.window.show_message(
