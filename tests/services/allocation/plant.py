@@ -137,7 +137,7 @@ def seed_allocation_plant(app: Any, now: datetime = NOW) -> None:
                     required_skills=skills,
                 )
             )
-        for oid, (name, skills, _shift, _roster, status, eff) in OPERATORS.items():
+        for oid, (name, op_skills, _shift, _roster, op_status, eff) in OPERATORS.items():
             first, last = name.split()
             r.operators.add(
                 Operator(
@@ -147,9 +147,9 @@ def seed_allocation_plant(app: Any, now: datetime = NOW) -> None:
                     last,
                     line_id="L1",
                     home_zone="L1-press",
-                    status=status,
+                    status=op_status,
                     efficiency_rating=eff,
-                    skills=skills,
+                    skills=op_skills,
                     status_updated_at=NOW - timedelta(minutes=30),
                 )
             )

@@ -18,6 +18,7 @@ from services.allocation.replay import board_at, replay_check
 from services.allocation.service import AllocationService
 from services.allocation.suggest import suggest
 from services.cli.main import run
+from services.clock import FixedClock
 from services.messaging.outbox import events_after
 from tests.conftest import NOW
 from tests.services.allocation.plant import LEAD, seed_allocation_plant
@@ -151,7 +152,7 @@ def test_suggestions_rank_the_allowed_and_explain_the_rest(svc: AllocationServic
     blocked = {s.operator_id: s.blocked_by for s in ranked if not s.feasible}
     assert any("on a break" in b for b in blocked["OP-06"])
     for s in allowed:
-        assert s.command is not None
+        assert isinstance(s.command, Allocate)
         assert s.command.score == s.score
 
 
@@ -174,6 +175,7 @@ def test_auto_allocate_respects_every_rule(svc: AllocationService) -> None:
 
 def test_replay_gives_the_table_and_the_past_board(svc: AllocationService) -> None:
     clock = svc.app.clock
+    assert isinstance(clock, FixedClock)
     a = svc.allocate(LEAD, Allocate("WO-1", operator_id="OP-01", machine_id="M-P1"))
     clock.advance(minutes=30)
     svc.reassign(LEAD, Reassign(a.allocation_id, a.version, "WO-7", "OP-01", None))
