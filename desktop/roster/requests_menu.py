@@ -87,12 +87,14 @@ class RequestWriter(QObject):
         return [ShiftRequestDto(operator_id, when, kind, shift, weight)]
 
     def request_shift(self, operator_id: str, day: int, shift: str) -> bool:
+        """A wish to work ``shift`` that day (``""``: any shift, only not the day off)."""
         when = self._date(day)
+        what = f"shift {shift}" if shift else "to work (any shift)"
         return self.set(
             operator_id,
             day,
             self._request(operator_id, when, RequestKind.ON, shift),
-            f"{operator_id} {when:%a %d %b}: requests shift {shift}",
+            f"{operator_id} {when:%a %d %b}: requests {what}",
         )
 
     def request_day_off(self, operator_id: str, day: int) -> bool:
@@ -148,6 +150,8 @@ def add_request_actions(menu: QMenu, store: RosterStore, operator_id: str, day: 
         )
     else:
         wanted = menu.addMenu("Request shift")
+        wanted.addAction("Any shift (not the day off)", _ask(writer, operator_id, day, ""))
+        wanted.addSeparator()
         for s in snap.shifts:
             wanted.addAction(f"{s.id} ({s.name})", _ask(writer, operator_id, day, s.id))
     menu.addAction("Request day off", lambda: writer.request_day_off(operator_id, day))

@@ -85,13 +85,24 @@ class Contract:
 @dataclass(frozen=True, slots=True)
 class ShiftRequest:
     """A wish of an operator with a weight: ``on`` = wants ``shift`` on ``day``, otherwise
-    does not want it. The weight is paid when the wish is not granted."""
+    does not want it. The weight is paid when the wish is not granted. ``shift`` may be
+    :data:`OFF`: wanting the day off (``on``), or not wanting it, i.e. wanting to work that
+    day, whichever shift (not ``on``)."""
 
     staff_id: str
     day: int
     shift: str
     weight: int
     on: bool = True
+
+    @property
+    def wants_work(self) -> bool:
+        """Whether the wish is to work (a shift, or any shift), not to be off."""
+        return self.on if self.shift != OFF else not self.on
+
+    def granted(self, cell: str) -> bool:
+        """Whether a roster cell (a shift id, or :data:`OFF`) grants the wish."""
+        return (cell == self.shift) == self.on
 
 
 @dataclass(frozen=True, slots=True)
@@ -456,7 +467,9 @@ def violations_introduced(
 def request_penalty(
     lines: Mapping[str, Sequence[str]], requests: Iterable[ShiftRequest]
 ) -> Penalty:
-    """Weights of the shift-on requests not granted and the shift-off requests not granted.
+    """Weights of the shift-on requests not granted and the shift-off requests not granted
+    (a wish to work that day, any shift, counts as shift-on; a wish for the day off as
+    shift-off).
 
     A request for an operator without a line counts as not granted / granted as if the operator
     were off every day.
@@ -464,10 +477,11 @@ def request_penalty(
     on = off = 0
     for r in requests:
         line = lines.get(r.staff_id, ())
-        assigned = 0 <= r.day < len(line) and line[r.day] == r.shift
-        if r.on and not assigned:
+        if r.granted(line[r.day] if 0 <= r.day < len(line) else OFF):
+            continue
+        if r.wants_work:
             on += r.weight
-        elif not r.on and assigned:
+        else:
             off += r.weight
     return Penalty(shift_on_requests=on, shift_off_requests=off)
 

@@ -14,8 +14,8 @@ of :attr:`Contract.days_off`, like the contract's ``unavailable_weekdays``. ``on
 become weighted :class:`ShiftRequest` (the weight is paid when the wish is not granted). An
 ``off`` request for any shift (``shift_id`` ``""``) becomes one off-request per shift type with
 the same weight: an operator works at most one shift a day, so at most one of them is paid. An
-``on`` request must name its shift: "work any shift that day" is not a term the solver's model
-has, so it is refused when it is written (:func:`request_problems`).
+``on`` request for any shift ("I would like to work that day") is a wish about the day: not to
+be :data:`~domain.rules.rostering.OFF`, paid when the day is left off.
 
 Days that can no longer change (in the past, locked, clocked in, absent) bind the contract:
 a fixed shift on a day that cannot be worked is left out of ``days_off``, and no limit is made
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
 from domain.errors import ValidationError
-from domain.rules.rostering import Contract, ShiftRequest, weekends
+from domain.rules.rostering import OFF, Contract, ShiftRequest, weekends
 from services.rostering.policy import RosterPolicy
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -130,7 +130,8 @@ class ShiftRequestDto:
         if self.kind is RequestKind.UNAVAILABLE:
             text = "unavailable (cannot work this day)"
         elif self.kind is RequestKind.ON:
-            text = f"requests shift {shift} (weight {self.weight})"
+            what = f"shift {shift}" if self.shift_id else "to work (any shift)"
+            text = f"requests {what} (weight {self.weight})"
         else:
             what = "a day off" if not self.shift_id else f"not to work {shift}"
             text = f"requests {what} (weight {self.weight})"
@@ -207,8 +208,6 @@ def request_problems(
     if request.shift_id and shift_ids is not None and request.shift_id not in shift_ids:
         known = ", ".join(sorted(shift_ids)) or "none"
         out.append(("shift_id", f"{request.shift_id!r} is not a shift type (known: {known})"))
-    if request.kind is RequestKind.ON and not request.shift_id:
-        out.append(("shift_id", "a request to work names its shift (any shift is not supported)"))
     if request.kind is RequestKind.UNAVAILABLE and request.shift_id:
         out.append(("shift_id", "unavailable means the whole day: leave the shift empty"))
     if not 0 <= request.weight <= MAX_WEIGHT:
@@ -368,8 +367,9 @@ def to_requests(
     shift_ids: Collection[str],
 ) -> tuple[ShiftRequest, ...]:
     """The weighted on/off requests of the range as the solver's (day = index from ``start``);
-    requests of other operators, of days out of range, of unknown shifts and the unsupported
-    "on, any shift" are left out. An off request for any shift is one per shift type."""
+    requests of other operators, of days out of range and of unknown shifts are left out. An
+    off request for any shift is one per shift type; an on request for any shift is a wish
+    not to be off that day."""
     out: list[ShiftRequest] = []
     for r in requests:
         d = (r.day - start).days
@@ -378,8 +378,9 @@ def to_requests(
         if r.kind is RequestKind.UNAVAILABLE or (r.shift_id and r.shift_id not in shift_ids):
             continue
         if r.kind is RequestKind.ON:
-            if r.shift_id:
-                out.append(ShiftRequest(r.operator_id, d, r.shift_id, r.weight, on=True))
+            # any shift: does not want the day off
+            shift, on = (r.shift_id, True) if r.shift_id else (OFF, False)
+            out.append(ShiftRequest(r.operator_id, d, shift, r.weight, on=on))
         elif r.shift_id:
             out.append(ShiftRequest(r.operator_id, d, r.shift_id, r.weight, on=False))
         else:

@@ -264,10 +264,12 @@ def build_model(
     index = {staff.id: e for e, staff in enumerate(problem.staff)}
     request_terms: dict[int, list[tuple[int, Expr]]] = defaultdict(list)
     for r in problem.requests:
-        lit = shift_lit(index[r.staff_id], r.day, r.shift)
+        e = index[r.staff_id]
+        # a wish about the day itself (shift OFF): the day off, or working it, any shift
+        lit = off_lit(e, r.day) if r.shift == OFF else shift_lit(e, r.day, r.shift)
         paid = _not(lit) if r.on else lit
         term: Expr = int(paid) if isinstance(paid, bool) else paid
-        request_terms[index[r.staff_id]].append((r.weight, term))
+        request_terms[e].append((r.weight, term))
     for terms in request_terms.values():
         objective += [(w, t) for w, t in terms if not isinstance(t, int)]
         constant += sum(w * t for w, t in terms if isinstance(t, int))

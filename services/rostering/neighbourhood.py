@@ -125,7 +125,7 @@ def _unmet_requests(problem: RosterProblemDto, roster: RosterDto) -> list[ShiftR
     return [
         r
         for r in problem.requests
-        if r.weight and (roster.lines[r.staff_id][r.day] == r.shift) != r.on
+        if r.weight and not r.granted(roster.lines[r.staff_id][r.day])
     ]
 
 

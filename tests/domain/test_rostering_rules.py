@@ -213,6 +213,21 @@ def test_request_penalty_by_hand() -> None:
     assert (got.shift_on_requests, got.shift_off_requests) == (3, 1)
 
 
+def test_wishes_about_the_day_itself() -> None:
+    lines = {"A": line("E.L"), "B": line("..N")}
+    requests = [
+        ShiftRequest("A", 0, OFF, 4, on=False),  # wants to work, any shift; works E: 0
+        ShiftRequest("A", 1, OFF, 5, on=False),  # wants to work, is off: 5 (as shift-on)
+        ShiftRequest("B", 2, OFF, 6, on=True),  # wants the day off, works N: 6 (shift-off)
+        ShiftRequest("B", 0, OFF, 7, on=True),  # wants the day off, has it: 0
+        ShiftRequest("C", 0, OFF, 2, on=False),  # no line: off every day, so not granted: 2
+    ]
+    assert [r.wants_work for r in requests] == [True, True, False, False, True]
+    assert [r.granted(lines.get(r.staff_id, (OFF,))[0]) for r in requests[:1]] == [True]
+    got = request_penalty(lines, requests)
+    assert (got.shift_on_requests, got.shift_off_requests) == (7, 6)
+
+
 def test_cover_penalty_by_hand_with_skills() -> None:
     lines = {"A": line("EE"), "B": line("E."), "C": line(".E")}
     cover = [

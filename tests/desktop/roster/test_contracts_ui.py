@@ -135,6 +135,41 @@ def test_the_cell_menu_writes_requests_and_the_grid_marks_them(
     assert ContractService(app).requests(MONDAY, MONDAY + timedelta(days=DAYS)) == []
 
 
+def test_a_day_off_cell_offers_any_shift_and_the_solver_gets_a_wish_to_work(
+    grid: RosterWidget, app: Any, qtbot: Any
+) -> None:
+    store = grid.store
+    snap = store.snapshot
+    assert snap is not None
+    op, day = next(
+        (o.id, d)
+        for o in snap.operators
+        for d in range(snap.first_open_day, DAYS)
+        if snap.cell(o.id, d).shift == OFF and (o.id, d) not in snap.unavailable
+    )
+    menu = QMenu(grid)
+    add_request_actions(menu, store, op, day)
+    wanted = next(a.menu() for a in menu.actions() if a.text() == "Request shift")
+    assert wanted is not None
+    texts = [a.text() for a in wanted.actions() if a.text()]
+    assert texts[0] == "Any shift (not the day off)"
+    assert texts[1:] == [f"{s.id} ({s.name})" for s in snap.shifts]
+    with qtbot.waitSignal(store.saved, timeout=10_000):
+        wanted.actions()[0].trigger()
+    qtbot.waitUntil(lambda: (op, day) in (store.snapshot.wishes if store.snapshot else {}))
+    qtbot.waitUntil(lambda: _idle(grid), timeout=10_000)
+    (stored,) = ContractService(app).requests(MONDAY, MONDAY + timedelta(days=DAYS))
+    assert (stored.operator_id, stored.kind, stored.shift_id) == (op, RequestKind.ON, "")
+    index = grid.model.index_of(op, day)
+    assert index.data(REQUEST_ROLE) == "on"
+    assert "requests to work (any shift) (weight" in index.data(Qt.ItemDataRole.ToolTipRole)
+    # for the solver: a wish not to have the day off
+    assert store.snapshot is not None
+    assert [(r.staff_id, r.day, r.shift, r.on) for r in store.snapshot.requests] == [
+        (op, day, OFF, False)
+    ]
+
+
 def test_a_request_over_a_stale_view_is_refused_with_who_changed_it(
     grid: RosterWidget, app: Any, qtbot: Any
 ) -> None:

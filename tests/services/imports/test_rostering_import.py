@@ -135,7 +135,7 @@ def test_bad_request_rows_write_nothing(app: Any, tmp_path: Path) -> None:
         "requests.csv",
         "employee_id,day,kind,shift_id,weight\n"
         "E0,2026-11-21,off,,20\n"  # fine
-        "E1,2026-11-17,on,,3\n"  # on needs a shift
+        "E1,2026-11-17,unavailable,E,0\n"  # unavailable is the whole day
         "E2,2026-11-18,maybe,E,1\n"  # no such kind
         "E3,2026-11-19,off,N,1\n"  # no such shift
         "E3,19/11/2026,off,E,-2\n"  # not a date, negative weight
@@ -147,8 +147,7 @@ def test_bad_request_rows_write_nothing(app: Any, tmp_path: Path) -> None:
         Problem(
             3,
             "shift_id",
-            "request of OP-2 on Tue 17 Nov: a request to work names its shift "
-            "(any shift is not supported)",
+            "request of OP-2 on Tue 17 Nov: unavailable means the whole day: leave the shift empty",
         ),
         Problem(4, "kind", "'maybe' is not one of on, off, unavailable"),
         Problem(5, "shift_id", "'N' is not a shift type (known: E, L)"),
@@ -189,10 +188,16 @@ def test_takt_import_contracts_and_shift_requests(
     contracts = write(tmp_path, "c.csv", "employee_id,max_shifts\nE0,L:2\n")
     assert cli(["import", "contracts", str(contracts), "--database-url", sqlite_url]) == 0
     assert "imported 1 contracts" in capsys.readouterr().out
-    requests = write(tmp_path, "r.csv", "employee_id,day,kind,shift_id\nE0,2026-11-21,on,\n")
+    requests = write(
+        tmp_path, "r.csv", "employee_id,day,kind,shift_id\nE0,2026-11-21,unavailable,E\n"
+    )
     args = ["import", "shift_requests", str(requests), "--database-url", sqlite_url, "--json"]
     assert cli(args) == 1
     payload = json.loads(capsys.readouterr().out)
     assert payload["problems"][0]["column"] == "shift_id"
+    any_shift = write(tmp_path, "a.csv", "employee_id,day,kind,shift_id\nE0,2026-11-21,on,\n")
+    args = ["import", "shift_requests", str(any_shift), "--database-url", sqlite_url, "--json"]
+    assert cli(args) == 0  # to work that day, any shift
+    assert json.loads(capsys.readouterr().out)["written"] == 1
     assert cli(["import", "shift_requests", "--columns"]) == 0
     assert "employee_id*, day*, kind*, shift_id, weight, note" in capsys.readouterr().out

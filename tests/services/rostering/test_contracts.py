@@ -133,13 +133,14 @@ def test_requests_become_the_solvers_requests() -> None:
         ShiftRequestDto("OP-2", day(5), RequestKind.ON, "X", 2),  # unknown shift
         ShiftRequestDto("OP-9", day(1), RequestKind.ON, "E", 2),  # not on this roster
         ShiftRequestDto("OP-1", day(7), RequestKind.ON, "E", 2),  # outside the range
-        ShiftRequestDto("OP-1", day(6), RequestKind.ON, "", 2),  # "any shift on": not supported
+        ShiftRequestDto("OP-1", day(6), RequestKind.ON, "", 2),  # to work, any shift
     ]
     assert to_requests(requests, MONDAY, 7, {"OP-1", "OP-2"}, ["E", "L"]) == (
         ShiftRequest("OP-1", 1, "E", 3, on=True),
         ShiftRequest("OP-1", 2, "E", 7, on=False),
         ShiftRequest("OP-1", 2, "L", 7, on=False),
         ShiftRequest("OP-2", 3, "L", 2, on=False),
+        ShiftRequest("OP-1", 6, OFF, 2, on=False),  # not the day off
     )
 
 
@@ -160,7 +161,9 @@ def test_bad_values_are_named() -> None:
     )
     assert "7 is not a weekday" in problems["unavailable_weekdays"]
     on_any = ShiftRequestDto("OP-1", MONDAY, RequestKind.ON, "", 1)
-    assert [f for f, _ in request_problems(on_any, {"E"})] == ["shift_id"]
+    assert request_problems(on_any, {"E"}) == []  # to work that day, any shift
+    whole_day = ShiftRequestDto("OP-1", MONDAY, RequestKind.UNAVAILABLE, "E", 0)
+    assert [f for f, _ in request_problems(whole_day, {"E"})] == ["shift_id"]
     heavy = ShiftRequestDto("OP-1", MONDAY, RequestKind.OFF, "E", -1)
     assert [f for f, _ in request_problems(heavy, {"E"})] == ["weight"]
     assert contract_problems(OperatorContractDto("OP-1", max_shifts={"E": 3}), {"E"}) == []
@@ -277,9 +280,12 @@ def test_day_requests_replace_and_refuse_a_stale_view(app: Any) -> None:
     on = ShiftRequestDto("OP-3", day(5), RequestKind.ON, "L", 4)
     (now,) = svc.set_day_requests(OTHER, "OP-3", day(5), [on], seen=seen)
     assert (now.kind, now.shift_id) == (RequestKind.ON, "L")
-    with pytest.raises(ValidationError, match="names its shift"):
+    with pytest.raises(ValidationError, match="the whole day"):
         svc.set_day_requests(
-            LEAD, "OP-3", day(6), [ShiftRequestDto("OP-3", day(6), RequestKind.ON)]
+            LEAD,
+            "OP-3",
+            day(6),
+            [ShiftRequestDto("OP-3", day(6), RequestKind.UNAVAILABLE, "E", 0)],
         )
     assert svc.set_day_requests(LEAD, "OP-3", day(5), [], seen=[(now.id, now.version)]) == ()
     assert svc.requests(MONDAY, day(DAYS)) == []

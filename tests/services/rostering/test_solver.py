@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pytest
 
-from domain.rules.rostering import Contract, CoverRequirement
+from domain.rules.rostering import OFF, Contract, CoverRequirement, ShiftRequest
 from services.rostering.benchmark_format import load_instance
 from services.rostering.checker import objective_value
 from services.rostering.problem import (
@@ -46,6 +46,19 @@ def _variant(name: str) -> RosterProblemDto:
             cover=base.cover + extra,
             locks=(LockDto("A", 1, "L"), LockDto("B", 6, "")),
         )
+    if name == "day-wishes":
+        # wishes about whole days: A would like to work Saturday and Sunday (any shift), B
+        # would like Monday and Thursday off; heavy enough to change the best roster
+        return replace(
+            base,
+            requests=(
+                *base.requests,
+                ShiftRequest("A", 5, OFF, 40, on=False),
+                ShiftRequest("A", 6, OFF, 40, on=False),
+                ShiftRequest("B", 0, OFF, 40, on=True),
+                ShiftRequest("B", 3, OFF, 40, on=True),
+            ),
+        )
     if name == "late-the-day-before":
         # A worked a late shift the day before day 0 (L forbids E), and asks for E on day 0
         return replace(base, previous={"A": "L"})
@@ -66,6 +79,8 @@ def _optimum(name: str) -> int:
         ("skills-and-locks", "lns"),
         ("late-the-day-before", "lns"),
         ("late-the-day-before", "cpsat"),
+        ("day-wishes", "cpsat"),
+        ("day-wishes", "lns"),
     ],
 )
 def test_solver_finds_and_proves_the_enumerated_optimum(name: str, strategy: str) -> None:
