@@ -1,7 +1,8 @@
 """The roster's draft bar: "Roster: [Published v]" lists the open drafts; choosing one shows it
 in the grid, where edits go to the draft; "New draft" starts an empty one for the days shown;
-"Publish" and "Discard" close the shown draft after a confirmation that says how many cells
-of the published roster change. A publish refused on conflicts lists the cells."""
+"Rename…" names the shown one anew; "Publish" and "Discard" close the shown draft after a
+confirmation that says how many cells of the published roster change. A publish refused on
+conflicts lists the cells."""
 
 from __future__ import annotations
 
@@ -52,12 +53,16 @@ class DraftsBar(QWidget):
         self.publish_button.clicked.connect(self.ask_publish)
         self.discard_button = QPushButton("Discard")
         self.discard_button.clicked.connect(self.ask_discard)
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.setToolTip("Give the draft shown another name")
+        self.rename_button.clicked.connect(self.ask_rename)
         self.state = QLabel()
         self.state.setStyleSheet("color: #a0a4ab")
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(QLabel("Roster:"))
-        for w in (self.selector, self.new_button, self.publish_button, self.discard_button):
+        buttons = (self.new_button, self.rename_button, self.publish_button, self.discard_button)
+        for w in (self.selector, *buttons):
             lay.addWidget(w)
         lay.addWidget(self.state, 1)
         can_edit = ctx.actor.can(Permission.ROSTER)
@@ -125,10 +130,9 @@ class DraftsBar(QWidget):
 
     def _on_draft_changed(self, draft: DraftDto | None) -> None:
         on_draft = draft is not None
-        self.publish_button.setVisible(on_draft)
-        self.discard_button.setVisible(on_draft)
-        self.publish_button.setEnabled(on_draft and self._can_edit)
-        self.discard_button.setEnabled(on_draft and self._can_edit)
+        for button in (self.rename_button, self.publish_button, self.discard_button):
+            button.setVisible(on_draft)
+            button.setEnabled(on_draft and self._can_edit)
         self._fill()
         self._show_state()
 
@@ -148,7 +152,7 @@ class DraftsBar(QWidget):
             text += f"; {len(view.conflicts)} published cell(s) changed since it was made"
         self.state.setText(text)
 
-    # -- new, publish, discard -------------------------------------------------------------
+    # -- new, rename, publish, discard -------------------------------------------------------------
     def ask_new_draft(self) -> None:
         snap = self.store.snapshot
         if snap is None:
@@ -164,6 +168,23 @@ class DraftsBar(QWidget):
     def _new_named(self, name: str) -> None:
         if name.strip():
             self.store.create_draft(name.strip())
+
+    def ask_rename(self) -> None:
+        draft = self.store.draft
+        if draft is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename roster draft")
+        dialog.setLabelText(f"New name of the draft {draft.name!r}:")
+        dialog.setTextValue(draft.name)
+        dialog.textValueSelected.connect(self._renamed)
+        self.dialog = dialog
+        dialog.open()
+
+    def _renamed(self, name: str) -> None:
+        draft = self.store.draft
+        if draft is not None and name.strip() and name.strip() != draft.name:
+            self.store.rename_draft(name.strip())
 
     def ask_publish(self) -> None:
         draft = self.store.draft

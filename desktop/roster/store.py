@@ -481,6 +481,35 @@ class RosterStore(QObject):
         self.drafts_changed.emit()
         self.select_draft(draft)
 
+    def rename_draft(self, name: str) -> None:
+        """Give the shown draft another name (on the write lane, after edits queued before)."""
+        draft = self.draft
+        if draft is None:
+            return
+        version, actor = self._draft_version, self.ctx.actor
+        request_id = uuid.uuid4().hex
+        self._own_requests.add(request_id)
+
+        def run() -> DraftDto:
+            saved = self.drafts.rename(actor, draft.id, name, version.value, request_id=request_id)
+            version.seen(saved.version)
+            return saved
+
+        def ok(saved: DraftDto) -> None:
+            if self.draft is not None and self.draft.id == saved.id:
+                self.draft = saved
+                self.draft_changed.emit(saved)
+            self.saved.emit(f"draft {draft.name!r} renamed {saved.name!r}")
+            self.drafts_changed.emit()
+
+        def bad(exc: BaseException) -> None:
+            self._own_requests.discard(request_id)
+            self.rejected.emit(describe(exc))
+
+        self.ctx.runner.command(run, name="roster draft rename", owner=self).on_success(
+            ok
+        ).on_failure(bad)
+
     def publish_draft(self) -> None:
         self._close_draft(self.drafts.publish, "published")
 

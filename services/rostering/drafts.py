@@ -258,11 +258,7 @@ class DraftService:
         changes of the draft the proposal was made on (``changes`` then apply on top of it)."""
         actor.require(Permission.ROSTER)
         _check_range(start, days)
-        name = " ".join(name.split())
-        if not name:
-            raise ValidationError("a draft needs a name")
-        if len(name) > MAX_NAME:
-            raise ValidationError(f"a draft's name has at most {MAX_NAME} characters")
+        name = _clean_name(name)
         draft_id = f"RD-{uuid.uuid4().hex[:12]}"
         with self.app.uow(actor, request_id=request_id) as uow:
             published = read_snapshot(uow.conn, start, days, uow.now)
@@ -323,6 +319,35 @@ class DraftService:
             )
             ops = tuple(dict.fromkeys(c.operator_id for c in changes))
             uow.record(Change(Topic.ROSTER_DRAFT, "draft_edited", (draft_id,), {"operators": ops}))
+            uow.commit()
+        return self.get(draft_id)
+
+    def rename(
+        self,
+        actor: Actor,
+        draft_id: str,
+        name: str,
+        expected_version: int,
+        *,
+        request_id: str | None = None,
+    ) -> DraftDto:
+        """Give the open draft another name (refused on a stale version, naming who changed
+        the draft; the same name is no change and writes nothing)."""
+        actor.require(Permission.ROSTER)
+        name = _clean_name(name)
+        with self.app.uow(actor, request_id=request_id) as uow:
+            row = _locked_row(uow, draft_id, expected_version)
+            if row["name"] == name:
+                return _dto(row)
+            self._update(uow, row, {"name": name})
+            uow.audit(
+                "roster_draft.rename",
+                "roster_draft",
+                draft_id,
+                {"name": row["name"]},
+                {"name": name},
+            )
+            uow.record(Change(Topic.ROSTER_DRAFT, "draft_renamed", (draft_id,), {"name": name}))
             uow.commit()
         return self.get(draft_id)
 
@@ -437,6 +462,16 @@ class DraftService:
                 updated_at=uow.now,
             )
         )
+
+
+def _clean_name(name: str) -> str:
+    """The name with its spaces tidied; refused when empty or too long."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationError("a draft needs a name")
+    if len(name) > MAX_NAME:
+        raise ValidationError(f"a draft's name has at most {MAX_NAME} characters")
+    return name
 
 
 def _row(conn: Connection, draft_id: str, *, lock: bool = False) -> RowMapping:

@@ -1,10 +1,11 @@
-"""``takt roster drafts list|publish|discard``: the roster drafts of the site from a console.
+"""``takt roster drafts list|publish|discard|rename``: the roster drafts of the site from a
+console.
 
 ``list`` prints the open drafts (``--all``: published and discarded too), newest first, with
 how many cells each changes; ``publish ID`` writes a draft to the published roster (refused,
 with nothing written, on conflicts, naming each conflicting cell, or on a labour rule);
-``discard ID`` closes it unpublished. Both act as ``--user`` (default TAKT_USER), who must be
-allowed to change rosters.
+``discard ID`` closes it unpublished; ``rename ID NAME`` renames an open one. They act as
+``--user`` (default TAKT_USER), who must be allowed to change rosters.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ def register_drafts(
     actions: argparse._SubParsersAction[argparse.ArgumentParser], parents: argparse.ArgumentParser
 ) -> None:
     drafts = actions.add_parser(
-        "drafts", parents=[parents], help="roster drafts: list, publish, discard"
+        "drafts", parents=[parents], help="roster drafts: list, publish, discard, rename"
     )
     sub = drafts.add_subparsers(dest="drafts_command", metavar="ACTION", required=True)
     ls = sub.add_parser("list", parents=[parents], help="the open drafts, newest first")
@@ -38,6 +39,9 @@ def register_drafts(
     pub.set_defaults(handler=publish_command)
     dis = sub.add_parser("discard", parents=[parents, user], help="close a draft unpublished")
     dis.set_defaults(handler=discard_command)
+    ren = sub.add_parser("rename", parents=[parents, user], help="give a draft another name")
+    ren.add_argument("name", metavar="NAME", help="the new name")
+    ren.set_defaults(handler=rename_command)
 
 
 def _payload(d: DraftDto) -> dict[str, Any]:
@@ -78,6 +82,18 @@ def publish_command(args: argparse.Namespace) -> int:
 
 def discard_command(args: argparse.Namespace) -> int:
     return _close(args, "discard")
+
+
+def rename_command(args: argparse.Namespace) -> int:
+    from services.rostering.drafts import DraftService
+
+    with open_app(args) as app:
+        actor = cli_actor(app, args.user)
+        service = DraftService(app)
+        seen = service.get(args.draft_id)
+        done = service.rename(actor, seen.id, args.name, seen.version)
+    emit(args, _payload(done), f"renamed {seen.name!r} to {done.name!r}")
+    return 0
 
 
 def _close(args: argparse.Namespace, what: str) -> int:

@@ -207,3 +207,38 @@ def test_another_seats_edit_and_publish_of_the_shown_draft_arrive(
     assert grid.drafts_bar.selector.currentText() == "Published"
     qtbot.waitUntil(lambda: model.index_of("OP-4", 0).data() == "L", timeout=10_000)
     assert _stored(app, "OP-4", 0) == ("L", "scheduled")
+
+
+def test_a_draft_is_renamed_here_and_at_another_seat_and_still_edited(
+    grid: RosterWidget, app: Any, qtbot: Any
+) -> None:
+    store = grid.store
+    drafts = DraftService(app)
+    made = drafts.create(LEAD, "Week 47", MONDAY, DAYS)
+    qtbot.waitUntil(lambda: "Week 47 (0 cells)" in _selector(grid), timeout=10_000)
+    grid.drafts_bar.choose(made.id)
+    qtbot.waitUntil(lambda: store.draft_view is not None and _idle(grid), timeout=10_000)
+    assert grid.drafts_bar.rename_button.isVisible()
+    qtbot.mouseClick(grid.drafts_bar.rename_button, Qt.MouseButton.LeftButton)
+    prompt = grid.drafts_bar.dialog
+    assert isinstance(prompt, QInputDialog)
+    assert prompt.textValue() == "Week 47"
+    prompt.setTextValue("Week 47, night cover")
+    prompt.accept()
+    qtbot.waitUntil(lambda: _idle(grid) and "night cover" in grid.message.text(), timeout=10_000)
+    assert store.draft is not None
+    assert store.draft.name == "Week 47, night cover"
+    assert grid.drafts_bar.selector.currentText() == "Week 47, night cover (0 cells)"
+    assert drafts.get(made.id).name == "Week 47, night cover"
+    # the next edit goes out with the version the rename left
+    assert store.set_code("OP-3", 4, "E")
+    qtbot.waitUntil(lambda: _idle(grid) and store.draft_cells() == 1, timeout=10_000)
+    assert not grid.ctx.errors  # type: ignore[attr-defined]
+    # another seat renames it: the list and the shown draft follow
+    now = drafts.get(made.id)
+    drafts.rename(OTHER, made.id, "Week 47 (final)", now.version)
+    qtbot.waitUntil(
+        lambda: grid.drafts_bar.selector.currentText() == "Week 47 (final) (1 cell)",
+        timeout=10_000,
+    )
+    qtbot.waitUntil(lambda: store.draft is not None and store.draft.name == "Week 47 (final)")

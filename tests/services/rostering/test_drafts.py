@@ -202,6 +202,36 @@ def test_a_stale_version_is_refused_naming_who_changed_the_draft(drafts: DraftSe
     assert drafts.get(made.id).cells == 1
 
 
+def test_rename_is_audited_heard_and_refused_when_stale_empty_or_closed(
+    drafts: DraftService,
+) -> None:
+    made = drafts.create(LEAD, "Week 47", MONDAY, DAYS, [CellChange("OP-3", day(1), OFF, "E")])
+    renamed = drafts.rename(LEAD, made.id, "  Week 47,   night  cover ", made.version)
+    assert (renamed.name, renamed.version, renamed.cells) == (
+        "Week 47, night cover",
+        made.version + 1,
+        1,
+    )
+    assert drafts.rename(LEAD, made.id, "Week 47, night cover", renamed.version) == renamed
+    with pytest.raises(ConcurrentEdit) as stale:
+        drafts.rename(OTHER, made.id, "Mine", made.version)
+    assert "changed by lead at seat-1" in stale.value.message
+    with pytest.raises(ValidationError, match="needs a name"):
+        drafts.rename(LEAD, made.id, " ", renamed.version)
+    with pytest.raises(PermissionDenied):
+        drafts.rename(PLANNER, made.id, "x", renamed.version)
+    t = audit_log
+    with drafts.app.engine.connect() as conn:
+        rows = conn.execute(
+            select(t.c.before, t.c.after).where(t.c.action == "roster_draft.rename")
+        ).all()
+    assert [(r[0], r[1]) for r in rows] == [({"name": "Week 47"}, {"name": "Week 47, night cover"})]
+    gone = drafts.discard(LEAD, made.id, renamed.version)
+    with pytest.raises(ValidationError, match="already discarded"):
+        drafts.rename(LEAD, made.id, "too late", gone.version)
+    assert drafts.get(made.id).name == "Week 47, night cover"
+
+
 def test_discard_closes_the_draft(drafts: DraftService) -> None:
     before = _rows(drafts)
     made = drafts.create(LEAD, "not needed", MONDAY, DAYS, [CellChange("OP-3", day(1), OFF, "E")])
@@ -275,6 +305,10 @@ def test_the_command_line_lists_refuses_a_conflicting_publish_and_discards(
     assert svc.get(made.id).status == "draft"
     # (publishing through the command line runs on the real clock, where the fixture's week is
     # in the past: the successful publish is tested through the service above)
+    assert run(["roster", "drafts", "rename", made.id, "Week 47 v2", "--user", "lead", *db]) == 0
+    assert capsys.readouterr().out.strip() == "renamed 'Week 47' to 'Week 47 v2'"
+    assert run(["roster", "drafts", "rename", made.id, " ", "--user", "lead", *db]) == 2
+    assert "a draft needs a name" in capsys.readouterr().err
     assert run(["roster", "drafts", "discard", made.id, "--user", "lead", "--json", *db]) == 0
     assert '"status": "discarded"' in capsys.readouterr().out
     assert run(["roster", "drafts", "list", *db]) == 0
