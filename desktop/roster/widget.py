@@ -31,6 +31,7 @@ from desktop.roster.drafts_bar import DraftsBar
 from desktop.roster.drafts_cells import DraftCellDelegate
 from desktop.roster.export import csv_rows, pdf_roster, save_csv, save_pdf
 from desktop.roster.model import RosterModel
+from desktop.roster.policy_dialog import PolicyDialog
 from desktop.roster.proposal_dialog import ProposalDialog
 from desktop.roster.store import DEFAULT_DAYS, Filters, RosterStore
 from desktop.roster.view import RosterView
@@ -111,6 +112,12 @@ class RosterWidget(QWidget):
         self.contract_button.setToolTip("The selected operator's contract (limits, days off)")
         self.contract_button.clicked.connect(lambda: self.edit_contract())
         self.contract_dialog: ContractDialog | None = None
+        self.policy_button = QPushButton("Policy…")
+        self.policy_button.setToolTip(
+            "The site's cover per shift, weights, contract and fairness goal"
+        )
+        self.policy_button.clicked.connect(lambda: self.edit_policy())
+        self.policy_dialog: PolicyDialog | None = None
         self.csv_button = QPushButton("CSV…")
         self.csv_button.clicked.connect(self._export_csv)
         self.pdf_button = QPushButton("PDF…")
@@ -131,6 +138,7 @@ class RosterWidget(QWidget):
             self.undo_button,
             self.redo_button,
             self.contract_button,
+            self.policy_button,
             self.csv_button,
             self.pdf_button,
         ):
@@ -283,6 +291,19 @@ class RosterWidget(QWidget):
         dialog.load()
         dialog.open()
         return dialog
+
+    def edit_policy(self) -> PolicyDialog:
+        """Open the site's roster policy dialog."""
+        dialog = PolicyDialog(self.ctx, self)
+        dialog.saved.connect(lambda _form: self._policy_saved())
+        self.policy_dialog = dialog
+        dialog.load()
+        dialog.open()
+        return dialog
+
+    def _policy_saved(self) -> None:
+        self.show_message("Saved: the site's roster policy")
+        self.store.reload()
 
     def _contract_saved(self, operator_id: str) -> None:
         self.show_message(f"Saved: the contract of {operator_id}")

@@ -19,6 +19,7 @@ from typing import Any
 from domain.errors import DomainError
 from services.cli.common import CliError, emit, existing_file, positive_float, positive_int
 from services.rostering.drafts_cli import register_drafts
+from services.rostering.policy_cli import register_policy
 from services.rostering.problem import (
     AbsenceDto,
     RosterDto,
@@ -76,6 +77,7 @@ def register(sub: argparse._SubParsersAction, parents: argparse.ArgumentParser) 
     _solver_options(repair)
     repair.set_defaults(handler=repair_command)
     register_drafts(actions, parents)
+    register_policy(actions, parents)
 
 
 def _instance_options(p: argparse.ArgumentParser) -> None:

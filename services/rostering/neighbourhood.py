@@ -123,9 +123,7 @@ def _centred(horizon: int, width: int, day: int) -> tuple[int, ...]:
 
 def _unmet_requests(problem: RosterProblemDto, roster: RosterDto) -> list[ShiftRequest]:
     return [
-        r
-        for r in problem.requests
-        if r.weight and not r.granted(roster.lines[r.staff_id][r.day])
+        r for r in problem.requests if r.weight and not r.granted(roster.lines[r.staff_id][r.day])
     ]
 
 

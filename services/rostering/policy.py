@@ -32,6 +32,7 @@ from services.persistence.tables import people
 from services.rostering.problem import FairnessDto, FairnessMeasure
 
 POLICY_KEY = "roster.policy"
+VERSION_FIELD = "version"  # in the stored value: how many times the policy was saved
 HISTORY_DAYS = 28
 UNDER_WEIGHT = 100
 OVER_WEIGHT = 1
@@ -71,6 +72,12 @@ class RosterPolicy:
             raise ValidationError("cover requirements cannot be negative")
         if self.under_weight < 0 or self.over_weight < 0:
             raise ValidationError("cover weights cannot be negative")
+        most = self.max_consecutive_shifts
+        if most is not None and self.min_consecutive_shifts > most:
+            raise ValidationError(
+                f"the minimum shifts in a row ({self.min_consecutive_shifts}) is above the "
+                f"maximum ({most})"
+            )
 
     def contract(self, days: int) -> Contract:
         weeks = days / 7
@@ -229,12 +236,17 @@ def _fields(policy: RosterPolicy) -> dict[str, Any]:
     }
 
 
-def save_policy(conn: Connection, policy: RosterPolicy, *, by: str, at: Any) -> None:
-    write_setting(conn, POLICY_KEY, policy.to_json(), by=by, at=at)
+def save_policy(
+    conn: Connection, policy: RosterPolicy, *, by: str, at: Any, version: int = 1
+) -> None:
+    """Store the policy; ``version`` goes into the stored value (``VERSION_FIELD``) for the
+    policy dialog's check that nobody saved meanwhile (services/rostering/policy_service.py)."""
+    write_setting(conn, POLICY_KEY, {**policy.to_json(), VERSION_FIELD: version}, by=by, at=at)
 
 
 __all__ = [
     "POLICY_KEY",
+    "VERSION_FIELD",
     "RosterPolicy",
     "SkillCover",
     "derive_policy",

@@ -42,7 +42,8 @@ from services.rostering.contract_rules import (
     unavailable_reasons,
 )
 from services.rostering.contracts import read_contracts, read_requests
-from services.rostering.policy import RosterPolicy, load_policy, save_policy
+from services.rostering.policy import RosterPolicy, load_policy
+from services.rostering.policy_service import store_policy
 from services.rostering.snapshot import (
     CellChange,
     CellDto,
@@ -407,7 +408,5 @@ class RosterService:
         """Store the site's cover requirements and contract (replaces the derived ones)."""
         actor.require(Permission.ROSTER)
         with self.app.uow(actor) as uow:
-            save_policy(uow.conn, policy, by=actor.user, at=uow.now)
-            uow.audit("roster.policy", "roster_policy", "site", None, policy.to_json())
-            uow.record(Change(Topic.ROSTER, "policy_saved", ()))
+            store_policy(uow, policy)
             uow.commit()

@@ -1,0 +1,251 @@
+"""The "Roster policy…" dialog: the site's cover per shift, the weights the solver pays for a
+missing and an extra operator, the contract everyone works under (operators' own contracts keep
+it for the limits they leave blank) and the optional fairness goal.
+
+Read and saved on the runner. The save sends when the policy it showed was stored (or that it
+was derived), so a policy another seat saved meanwhile is refused with who saved it; the refusal
+is shown in the dialog, which stays open. Cover per shift and skill (stored by other means) is
+shown and kept as it is. After a save the roster reads its range again.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QIntValidator
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.context import DesktopContext
+from desktop.messages import describe
+from domain.auth import Permission
+from domain.errors import ValidationError
+from services.rostering.policy import RosterPolicy
+from services.rostering.policy_service import PolicyForm, PolicyService
+from services.rostering.problem import FairnessDto, FairnessMeasure
+
+# name -> (label, blank allowed: "no limit")
+CONTRACT_FIELDS = {
+    "max_consecutive_shifts": ("Maximum shifts in a row", True),
+    "min_consecutive_shifts": ("Minimum shifts in a row", False),
+    "min_consecutive_days_off": ("Minimum days off in a row", False),
+    "max_weekly_minutes": ("Maximum minutes a week (average)", True),
+    "max_weekends_per_4_weeks": ("Maximum weekends in 4 weeks", True),
+}
+FAIRNESS_LABELS = {
+    None: "Off",
+    FairnessMeasure.REQUESTS: "Requests not granted",
+    FairnessMeasure.WEEKENDS: "Weekends worked",
+    FairnessMeasure.SHIFTS: "Shifts of the types ticked",
+}
+
+
+def _number(edit: QLineEdit) -> int | None:
+    text = edit.text().strip()
+    return int(text) if text else None
+
+
+class PolicyDialog(QDialog):
+    saved = Signal(object)  # the PolicyForm after the save
+
+    def __init__(self, ctx: DesktopContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.service = PolicyService(ctx.app)
+        self.form: PolicyForm | None = None
+        self.setWindowTitle("Roster policy")
+        self.heading = QLabel("Loading…")
+        self.heading.setWordWrap(True)
+        self.cover: dict[str, QLineEdit] = {}
+        self.skill_cover = QLabel()
+        self.skill_cover.setWordWrap(True)
+        self.under_weight = self._int_edit(0, 100_000)
+        self.over_weight = self._int_edit(0, 100_000)
+        self.limits: dict[str, QLineEdit] = {
+            name: self._int_edit(0, 100_000) for name in CONTRACT_FIELDS
+        }
+        for name, (_label, blank) in CONTRACT_FIELDS.items():
+            if blank:
+                self.limits[name].setPlaceholderText("no limit")
+        self.fairness = QComboBox()
+        for measure, label in FAIRNESS_LABELS.items():
+            self.fairness.addItem(label, measure.value if measure is not None else "")
+        self.fairness_weight = self._int_edit(0, 100_000)
+        self.fairness_shifts: dict[str, QCheckBox] = {}
+        self.fairness_shift_row = QHBoxLayout()
+        self.fairness.currentIndexChanged.connect(self._fairness_shown)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #e15759")
+        self.fields = QFormLayout()
+        self.fields.addRow("Cover per shift and skill", self.skill_cover)
+        self.fields.addRow("Weight of a missing operator", self.under_weight)
+        self.fields.addRow("Weight of an extra operator", self.over_weight)
+        for name, (label, _blank) in CONTRACT_FIELDS.items():
+            self.fields.addRow(label, self.limits[name])
+        self.fields.addRow("Keep fair across operators", self.fairness)
+        self.fields.addRow("Weight of the spread", self.fairness_weight)
+        self.fields.addRow("Shift types counted", self.fairness_shift_row)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.save_button.setEnabled(False)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.heading)
+        lay.addLayout(self.fields)
+        lay.addWidget(self.error)
+        lay.addWidget(self.buttons)
+        self.saving = False
+
+    def _int_edit(self, low: int, high: int) -> QLineEdit:
+        edit = QLineEdit()
+        edit.setValidator(QIntValidator(low, high, edit))
+        return edit
+
+    # -- reading ---------------------------------------------------------------------------
+    def load(self) -> None:
+        job = self.ctx.runner.query(self.service.form, name="roster policy", owner=self)
+        job.on_success(self._loaded).on_failure(self._failed)
+
+    def _loaded(self, form: PolicyForm) -> None:
+        first = self.form is None
+        self.form = form
+        p = form.policy
+        if form.stored_at is not None:
+            self.heading.setText(
+                f"The site's policy, saved by {form.stored_by or 'somebody'} "
+                f"on {form.stored_at:%d %b %Y %H:%M} (UTC)."
+            )
+        else:
+            self.heading.setText(
+                f"Nothing is stored yet: {p.note}. Saving stores these values for the site."
+            )
+        if first:
+            for i, (shift, name) in enumerate(zip(form.shift_ids, form.shift_names, strict=True)):
+                edit = self._int_edit(0, 10_000)
+                self.cover[shift] = edit
+                self.fields.insertRow(i, f"Operators on {shift} ({name}) each day", edit)
+                box = QCheckBox(shift)
+                self.fairness_shifts[shift] = box
+                self.fairness_shift_row.addWidget(box)
+        for shift, edit in self.cover.items():
+            edit.setText(str(p.per_shift.get(shift, 0)))
+        self.skill_cover.setText(
+            ", ".join(f"{c.shift} {c.skill} {c.requirement}" for c in p.per_skill)
+            or "none (kept as it is)"
+        )
+        self.under_weight.setText(str(p.under_weight))
+        self.over_weight.setText(str(p.over_weight))
+        for name, edit in self.limits.items():
+            value = getattr(p, name)
+            edit.setText("" if value is None else str(value))
+        goal = p.fairness
+        self.fairness.setCurrentIndex(
+            max(0, self.fairness.findData(goal.measure.value if goal is not None else ""))
+        )
+        self.fairness_weight.setText(str(goal.weight) if goal is not None else "")
+        for shift, box in self.fairness_shifts.items():
+            box.setChecked(goal is not None and shift in goal.shifts)
+        self._fairness_shown()
+        can = self.ctx.actor.can(Permission.ROSTER)
+        self.save_button.setEnabled(can)
+        if not can:
+            self.error.setText("Read-only: your role may not change the roster policy")
+
+    def measure(self) -> FairnessMeasure | None:
+        """The fairness measure chosen (None: off)."""
+        value = self.fairness.currentData()
+        return FairnessMeasure(value) if value else None
+
+    def _fairness_shown(self) -> None:
+        measure = self.measure()
+        self.fairness_weight.setEnabled(measure is not None)
+        for box in self.fairness_shifts.values():
+            box.setEnabled(measure is FairnessMeasure.SHIFTS)
+
+    def _failed(self, exc: BaseException) -> None:
+        self.saving = False
+        self.error.setText(describe(exc))
+        self.save_button.setEnabled(self.form is not None)
+
+    # -- saving ----------------------------------------------------------------------------
+    def policy(self) -> RosterPolicy:
+        """The policy as the boxes say (refused in words when a box is empty that may not be)."""
+        assert self.form is not None
+        kept = self.form.policy
+
+        def required(edit: QLineEdit, what: str) -> int:
+            value = _number(edit)
+            if value is None:
+                raise ValidationError(f"{what} needs a number")
+            return value
+
+        per_shift = {s: required(e, f"the cover of {s}") for s, e in self.cover.items()}
+        limits = {name: _number(edit) for name, edit in self.limits.items()}
+        for name, (label, blank) in CONTRACT_FIELDS.items():
+            if not blank and limits[name] is None:
+                raise ValidationError(f"{label.lower()} needs a number")
+        measure = self.measure()
+        fairness = None
+        if measure is not None:
+            shifts = frozenset(s for s, b in self.fairness_shifts.items() if b.isChecked())
+            if measure is FairnessMeasure.SHIFTS and not shifts:
+                raise ValidationError("tick the shift types whose count is to be kept fair")
+            weight = required(self.fairness_weight, "the weight of the spread")
+            fairness = FairnessDto(
+                weight, measure, shifts if measure is FairnessMeasure.SHIFTS else frozenset()
+            )
+        return RosterPolicy(
+            per_shift=per_shift,
+            per_skill=kept.per_skill,
+            under_weight=required(self.under_weight, "the weight of a missing operator"),
+            over_weight=required(self.over_weight, "the weight of an extra operator"),
+            max_consecutive_shifts=limits["max_consecutive_shifts"],
+            min_consecutive_shifts=limits["min_consecutive_shifts"] or 0,
+            min_consecutive_days_off=limits["min_consecutive_days_off"] or 0,
+            max_weekly_minutes=limits["max_weekly_minutes"],
+            max_weekends_per_4_weeks=limits["max_weekends_per_4_weeks"],
+            fairness=fairness,
+        )
+
+    def save(self) -> None:
+        if self.form is None or self.saving:
+            return
+        try:
+            policy = self.policy()
+        except ValidationError as exc:
+            self.error.setText(describe(exc))
+            return
+        self.saving = True
+        self.save_button.setEnabled(False)
+        self.error.clear()
+        job = self.ctx.runner.command(
+            self.service.save,
+            self.ctx.actor,
+            policy,
+            seen_version=self.form.version,
+            request_id=uuid.uuid4().hex,
+            name="roster policy save",
+            owner=self,
+        )
+        job.on_success(self._saved).on_failure(self._failed)
+
+    def _saved(self, form: PolicyForm) -> None:
+        self.saving = False
+        self.form = form
+        self.saved.emit(form)
+        self.accept()
