@@ -7,6 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QSettings
 
 from desktop.startup import Session, prepare
@@ -40,11 +41,16 @@ def test_a_change_committed_before_the_feed_started_reaches_the_seat(
     settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
     session = Session(config, settings=settings)
     session._on_ready(prepared)  # what the ready signal does on the GUI thread
+    window = session.window
     try:
-        assert session.window is not None
+        assert window is not None
         assert session.hub is not None
-        qtbot.addWidget(session.window)
         hub = session.hub
         qtbot.waitUntil(lambda: hub.last_seq >= committed, timeout=10000)
     finally:
         session.shutdown()
+        if window is not None:
+            # the program ends its event loop here; a test goes on, so the window and its
+            # screens' timers go now, not when a later test's events run them
+            window.close()
+            shiboken6.delete(window)
