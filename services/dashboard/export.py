@@ -2,7 +2,9 @@
 
 One snapshot holds several tables of different shapes (KPIs, OEE, the metric series, demand,
 the heatmap, the index timeline), so ``write_csv(snapshot, "dash.csv")`` writes ``dash.csv``
-with the KPIs and one file per other table next to it (``dash-oee.csv``, ...).
+with the KPIs and one file per other table next to it (``dash-oee.csv``, ...). Times are written
+on the plant's clock, as the dashboard shows them, with their offset (ISO 8601,
+``2026-11-16T10:00:00+01:00``), so they read as the screen and still compare exactly.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import bisect
 import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from pathlib import Path
 
 from services.dashboard.dtos import DashboardSnapshot
@@ -24,9 +26,11 @@ class Table:
     rows: tuple[tuple[object, ...], ...]
 
 
-def _cell(v: object) -> object:
+def _cell(v: object, tz: tzinfo | None = None) -> object:
     if v is None:
         return ""
+    if isinstance(v, datetime) and v.tzinfo is not None and tz is not None:
+        return v.astimezone(tz).isoformat()
     if isinstance(v, datetime | date):
         return v.isoformat()
     if isinstance(v, float):
@@ -119,7 +123,7 @@ def tables(snap: DashboardSnapshot) -> list[Table]:
     out.append(
         Table(
             "heatmap",
-            ("machine_id", "machine", *(t.isoformat() for t in h.hours)),
+            ("machine_id", "machine", *(snap.window.local(t).isoformat() for t in h.hours)),
             tuple((mid, name, *h.values[i]) for i, (mid, name) in enumerate(h.machines)),
         )
     )
@@ -160,12 +164,13 @@ def tables(snap: DashboardSnapshot) -> list[Table]:
     return out
 
 
-def write_table(table: Table, path: Path) -> None:
+def write_table(table: Table, path: Path, tz: tzinfo | None = None) -> None:
+    """Write ``table``; aware times on the clock of ``tz`` (None: as they are)."""
     with path.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(table.header)
         for row in table.rows:
-            writer.writerow([_cell(v) for v in row])
+            writer.writerow([_cell(v, tz) for v in row])
 
 
 def write_csv(snap: DashboardSnapshot, path: str | Path) -> list[Path]:
@@ -177,7 +182,7 @@ def write_csv(snap: DashboardSnapshot, path: str | Path) -> list[Path]:
     written: list[Path] = []
     for table in tables(snap):
         target = main if table.name == "kpis" else main.with_name(f"{main.stem}-{table.name}.csv")
-        write_table(table, target)
+        write_table(table, target, snap.window.tz)
         written.append(target)
     return written
 
