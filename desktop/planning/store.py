@@ -106,6 +106,7 @@ class _Loaded:
     view: PlanView
     rules: PlanRules
     draft: OptimiseResult | None = None  # no scenario yet: an unsaved first plan
+    frozen_hours: float | None = None  # the site's frozen horizon (None: not read)
 
 
 class _Bridge(QObject):
@@ -147,6 +148,7 @@ class PlanStore(QObject):
         self.last_progress: ProgressDto | None = None
         self.last_result: OptimiseResult | None = None
         self.breakdown: Breakdown | None = None  # the last breakdown reported
+        self.frozen_hours: float | None = None  # the site's frozen horizon, as last read
         self.last_repair: RepairResult | None = None
         self._repairing = False
         self._bridge.progress.connect(self._remember_progress)
@@ -180,6 +182,7 @@ class PlanStore(QObject):
     def _read(self, scenario_id: str | None) -> _Loaded:
         actor = self.ctx.actor
         scenarios = self.service.list_scenarios(actor)
+        hours = self.service.frozen_hours(actor)
         if not scenarios:  # nothing saved yet: show a first plan, write nothing
             draft = self.service.draft(actor)
             view = make_view(
@@ -188,14 +191,16 @@ class PlanStore(QObject):
                 now=draft.started_at,
                 frozen_until=self.service.frozen_until(actor),
             )
-            return _Loaded([], view, view.plant.rules(view.entries), draft)
+            return _Loaded([], view, view.plant.rules(view.entries), draft, hours)
         if scenario_id is not None and scenario_id not in {s.id for s in scenarios}:
             scenario_id = None
         view = self.service.view(actor, scenario_id)
-        return _Loaded(scenarios, view, view.plant.rules(view.entries))
+        return _Loaded(scenarios, view, view.plant.rules(view.entries), frozen_hours=hours)
 
     def _apply(self, loaded: _Loaded) -> None:
         self.draft = loaded.draft
+        if loaded.frozen_hours is not None:
+            self.frozen_hours = loaded.frozen_hours
         self.show(loaded.view, loaded.rules, loaded.scenarios)
         if loaded.draft is not None:
             self.message.emit(
@@ -203,6 +208,24 @@ class PlanStore(QObject):
                 "Optimise) to keep it and to move bars.",
                 False,
             )
+
+    def set_frozen_hours(self, hours: float) -> None:
+        """Set the site's frozen horizon (on the write lane); every seat's plan reads again."""
+        job = self.ctx.runner.command(
+            self.service.set_frozen_hours, self.ctx.actor, hours, name="frozen horizon", owner=self
+        )
+
+        def done(stored: float) -> None:
+            self.frozen_hours = stored
+            text = f"{stored:g} hours after now" if stored else "off"
+            self.message.emit(f"Frozen horizon: {text}", False)
+            self.reload()
+
+        def bad(error: BaseException) -> None:
+            self._failed(error)
+            self.reload()  # the box shows the stored value again
+
+        job.on_success(done).on_failure(bad)
 
     def save_draft(self) -> None:
         """Save the unsaved first plan as a draft scenario (exactly what is shown)."""

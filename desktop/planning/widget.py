@@ -4,6 +4,8 @@ Compare, exports, undo/redo and the Gantt chart with a status line under it."""
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -33,8 +35,9 @@ from desktop.planning.export import record_chart, save_pdf
 from desktop.planning.store import PlanStore
 from domain.auth import Permission
 from domain.model.planning import ScenarioStatus
+from services.scheduling.frozen import MAX_FROZEN_HOURS
 from services.scheduling.problem import Objective, ProgressDto
-from services.scheduling.repair import Breakdown, RepairResult
+from services.scheduling.repair import BREAKDOWN_HOURS, Breakdown, RepairResult
 from services.scheduling.scenarios import ScenarioFigures
 
 log = logging.getLogger(__name__)
@@ -79,6 +82,18 @@ class PlanningWidget(QWidget):
         self.release_button.clicked.connect(self.store.release)
         self.compare_button = QPushButton("Compare…")
         self.compare_button.clicked.connect(self.compare)
+        self.frozen_box = QDoubleSpinBox()
+        self.frozen_box.setRange(0, MAX_FROZEN_HOURS)
+        self.frozen_box.setDecimals(1)
+        self.frozen_box.setSingleStep(1)
+        self.frozen_box.setPrefix("frozen ")
+        self.frozen_box.setSuffix(" h")
+        self.frozen_box.setKeyboardTracking(False)
+        self.frozen_box.setToolTip(
+            "The site's frozen horizon: bars starting within this many hours from now stay "
+            "where they are (no drag, no optimise moves them); 0 turns it off"
+        )
+        self.frozen_box.editingFinished.connect(self._frozen_edited)
         self.colour_box = QComboBox()
         self.colour_box.addItem("Colour by work order", ColourMode.WORK_ORDER)
         self.colour_box.addItem("Colour by status", ColourMode.STATUS)
@@ -108,6 +123,7 @@ class PlanningWidget(QWidget):
         top.addWidget(self.save_button)
         top.addWidget(self.release_button)
         top.addWidget(self.compare_button)
+        top.addWidget(self.frozen_box)
         top.addSpacing(12)
         top.addWidget(self.objective_box)
         top.addWidget(self.time_limit)
@@ -135,6 +151,18 @@ class PlanningWidget(QWidget):
             "Re-plan around the breakdown, moving as little as possible; saved as a new draft"
         )
         self.repair_button.clicked.connect(self._repair_clicked)
+        self.downtime = QDoubleSpinBox()
+        self.downtime.setRange(0.5, 24 * 7)
+        self.downtime.setDecimals(1)
+        self.downtime.setSingleStep(0.5)
+        self.downtime.setPrefix("down for ")
+        self.downtime.setSuffix(" h")
+        self.downtime.setValue(BREAKDOWN_HOURS)
+        self.downtime.setToolTip(
+            "How long the machine is expected to be down: Repair plan "
+            "keeps its work centre free until then"
+        )
+        self.downtime.valueChanged.connect(self._show_breakdown)
         dismiss = QToolButton()
         dismiss.setText("✕")
         dismiss.setToolTip("Dismiss")
@@ -142,6 +170,7 @@ class PlanningWidget(QWidget):
         banner_lay = QHBoxLayout(self.banner)
         banner_lay.setContentsMargins(6, 3, 6, 3)
         banner_lay.addWidget(self.banner_label, 1)
+        banner_lay.addWidget(self.downtime)
         banner_lay.addWidget(self.repair_button)
         banner_lay.addWidget(dismiss)
         self.banner.hide()
@@ -178,15 +207,31 @@ class PlanningWidget(QWidget):
     # -- breakdown banner ----------------------------------------------------------------------
     def _on_breakdown(self, breakdown: Breakdown) -> None:
         self._breakdown = breakdown
-        self.banner_label.setText(f"{breakdown.text} (until {breakdown.until:%H:%M}) -")
-        self.repair_button.setEnabled(
-            self.ctx.actor.can(Permission.SCHEDULE) and not self.store.is_repairing
-        )
+        self.downtime.blockSignals(True)
+        self.downtime.setValue((breakdown.until - breakdown.start).total_seconds() / 3600)
+        self.downtime.blockSignals(False)
+        self._show_breakdown()
+        can = self.ctx.actor.can(Permission.SCHEDULE)
+        self.repair_button.setEnabled(can and not self.store.is_repairing)
+        self.downtime.setEnabled(can)
         self.banner.show()
 
+    def breakdown_to_repair(self) -> Breakdown | None:
+        """The breakdown shown, down for the hours in the banner's box."""
+        b = self._breakdown
+        if b is None:
+            return None
+        return replace(b, until=b.start + timedelta(hours=self.downtime.value()))
+
+    def _show_breakdown(self) -> None:
+        b = self.breakdown_to_repair()
+        if b is not None:
+            self.banner_label.setText(f"{b.text} (down until {b.until:%a %H:%M}) -")
+
     def _repair_clicked(self) -> None:
-        if self._breakdown is not None:
-            self.store.repair(self._breakdown)
+        breakdown = self.breakdown_to_repair()
+        if breakdown is not None:
+            self.store.repair(breakdown)
 
     def _on_repairing(self, running: bool) -> None:
         self.repair_button.setEnabled(not running and self.ctx.actor.can(Permission.SCHEDULE))
@@ -198,7 +243,16 @@ class PlanningWidget(QWidget):
         self.status.setToolTip(repair_summary(result))
 
     # -- scenario picker -----------------------------------------------------------------------
+    def _frozen_edited(self) -> None:
+        hours = round(self.frozen_box.value(), 1)
+        if self.store.frozen_hours is not None and hours != self.store.frozen_hours:
+            self.store.set_frozen_hours(hours)
+
     def _on_loaded(self) -> None:
+        if self.store.frozen_hours is not None and not self.frozen_box.hasFocus():
+            self.frozen_box.blockSignals(True)
+            self.frozen_box.setValue(self.store.frozen_hours)
+            self.frozen_box.blockSignals(False)
         self.scenario_box.blockSignals(True)
         self.scenario_box.clear()
         for s in self.store.scenarios:
@@ -228,6 +282,7 @@ class PlanningWidget(QWidget):
         busy = self.store.is_optimising
         scenario = self.store.current_scenario()
         self.optimise_button.setEnabled(planner and not busy)
+        self.frozen_box.setEnabled(planner)
         self.repair_box.setEnabled(can and not busy)
         self.save_button.setVisible(self.store.draft is not None)
         self.save_button.setEnabled(planner and self.store.draft is not None)

@@ -592,3 +592,55 @@ def test_a_breakdown_shows_a_banner_whose_button_repairs_the_plan(
     for e in store.view.entries:
         if e.work_centre_id == wc:
             assert e.end <= view.now or e.start >= until
+
+
+def test_the_frozen_horizon_is_set_from_the_toolbar_and_follows_another_seat(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any
+) -> None:
+    store, box = widget.store, widget.frozen_box
+    assert box.value() == 4.0  # the site's default
+    assert box.isEnabled()
+    box.setValue(8.0)
+    box.editingFinished.emit()
+    qtbot.waitUntil(lambda: "Frozen horizon: 8 hours after now" in widget.status.text())
+    qtbot.waitUntil(
+        lambda: (
+            store.view is not None
+            and store.view.frozen_until == store.view.now + timedelta(hours=8)
+        ),
+        timeout=LOAD_MS,
+    )
+    service = ScenarioService(planner_app)
+    assert service.frozen_hours(planner_app.actor()) == 8.0
+    # another seat turns it off: the box and the shading follow
+    service.set_frozen_hours(planner_app.actor(), 0)
+    qtbot.waitUntil(lambda: box.value() == 0.0, timeout=LOAD_MS)
+    qtbot.waitUntil(lambda: store.view is not None and store.view.frozen_until is None)
+    # a value the service refuses is said, and the box shows the stored value again
+    store.frozen_hours = 0.0
+    store.set_frozen_hours(-1)
+    qtbot.waitUntil(lambda: "between 0 and" in widget.status.text(), timeout=LOAD_MS)
+    assert service.frozen_hours(planner_app.actor()) == 0.0
+
+
+def test_the_breakdown_banner_asks_how_long_the_machine_is_down(
+    widget: PlanningWidget, planner_app: Any, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = widget.store
+    view = store.view
+    assert view is not None
+    machine_id, _wc, _hit = busiest_machine(
+        planner_app, view.entries, view.now + timedelta(hours=BREAKDOWN_HOURS)
+    )
+    break_down(planner_app, machine_id)
+    qtbot.waitUntil(widget.banner.isVisible, timeout=LOAD_MS)
+    found = store.breakdown
+    assert found is not None
+    assert widget.downtime.value() == BREAKDOWN_HOURS
+    widget.downtime.setValue(10.0)
+    until = found.start + timedelta(hours=10)
+    assert f"(down until {until:%a %H:%M})" in widget.banner_label.text()
+    asked: list[Any] = []
+    monkeypatch.setattr(store, "repair", lambda b, **_kw: asked.append(b))
+    widget.repair_button.click()
+    assert [(b.machine_id, b.until) for b in asked] == [(machine_id, until)]
