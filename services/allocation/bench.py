@@ -293,7 +293,7 @@ def _warm_up(
 ) -> list[float]:
     """A seat's first calls, before the clock starts (as the allocation profile skips its
     first five): the first call of a process compiles its statements and fills its caches
-    (about 25 ms of CPU against 2-4 ms later), and all seats making it at once on 2 cores
+    (about 25 ms of CPU against 1-4 ms later), and all seats making it at once on 2 cores
     would put their start-up, not the steady state, into the p99. Their durations are
     reported apart (``warm_up_ms``); refusals are ignored."""
     spent: list[float] = []
