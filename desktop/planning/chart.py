@@ -44,6 +44,7 @@ from desktop.planning.data import BarItem, ChartData
 from desktop.planning.store import DragCheck, PlanStore
 
 LABEL_W = 150
+TIME_ZONE_LABEL = "times in UTC"
 HEADER_H = 34
 MIN_MPP = 0.1  # minutes per pixel: an hour is 600 px
 MAX_MPP = 80.0  # a week is about 126 px
@@ -344,6 +345,9 @@ class GanttChart(QWidget):
         self, p: QPainter, t_left: float, t_right: float, width: int, text: QColor, base: QColor
     ) -> None:
         p.fillRect(0, 0, width, HEADER_H, base.darker(108))
+        p.setPen(text)
+        # the plan's times are UTC (not yet the plant's clock, as the roster and board show)
+        p.drawText(QPointF(6, HEADER_H - 8), TIME_ZONE_LABEL)
         step = self._tick()
         origin = self.data.origin
         offset = (origin.hour * 60 + origin.minute) % step if step <= 1440 else 0
