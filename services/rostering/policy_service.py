@@ -36,13 +36,12 @@ from services.rostering.policy import (
 @dataclass(frozen=True, slots=True)
 class PolicyForm:
     """What the policy dialog shows: the policy in force (stored, or derived for today), the
-    shift types, the skills operators hold, and who stored the policy when (None: derived),
-    at which version (0: none stored)."""
+    shift types, and who stored the policy when (None: derived), at which version (0: none
+    stored)."""
 
     policy: RosterPolicy
     shift_ids: tuple[str, ...]
     shift_names: tuple[str, ...]
-    skills: tuple[str, ...]
     stored_by: str | None
     stored_at: datetime | None
     version: int = 0
@@ -61,16 +60,11 @@ class PolicyService:
             active = len(conn.execute(select(o.c.id).where(o.c.active.is_(True))).all())
             today = self.app.clock.now().astimezone(plant_timezone(conn)).date()
             policy = load_policy(conn, today, ids, active)
-            sk = people.operator_skills
-            skills = tuple(
-                str(r[0]) for r in conn.execute(select(sk.c.skill_code).distinct()).all()
-            )
             row = _stored(conn)
         return PolicyForm(
             policy,
             ids,
             tuple(str(r[1]) for r in rows),
-            tuple(sorted(skills)),
             row.updated_by if row is not None else None,
             row.updated_at if row is not None else None,
             _version(row),
