@@ -242,12 +242,13 @@ class PlanningWidget(QWidget):
         self.banner.hide()
         self.status.setToolTip(repair_summary(result))
 
-    # -- scenario picker -----------------------------------------------------------------------
+    # -- frozen horizon ------------------------------------------------------------------------
     def _frozen_edited(self) -> None:
         hours = round(self.frozen_box.value(), 1)
         if self.store.frozen_hours is not None and hours != self.store.frozen_hours:
             self.store.set_frozen_hours(hours)
 
+    # -- scenario picker -----------------------------------------------------------------------
     def _on_loaded(self) -> None:
         if self.store.frozen_hours is not None and not self.frozen_box.hasFocus():
             self.frozen_box.blockSignals(True)
