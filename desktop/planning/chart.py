@@ -44,7 +44,6 @@ from desktop.planning.data import BarItem, ChartData
 from desktop.planning.store import DragCheck, PlanStore
 
 LABEL_W = 150
-TIME_ZONE_LABEL = "times in UTC"
 HEADER_H = 34
 MIN_MPP = 0.1  # minutes per pixel: an hour is 600 px
 MAX_MPP = 80.0  # a week is about 126 px
@@ -326,8 +325,8 @@ class GanttChart(QWidget):
         self, p: QPainter, t_left: float, t_right: float, height: int, text: QColor
     ) -> None:
         step = self._tick()
-        origin = self.data.origin
-        # align ticks to wall-clock multiples of the step (days at midnight)
+        origin = self.data.local(self.data.origin)
+        # align ticks to the plant's wall-clock multiples of the step (days at midnight)
         offset = (origin.hour * 60 + origin.minute) % step if step <= 1440 else 0
         first = math.floor((t_left + offset) / step) * step - offset
         grid = QColor(text)
@@ -346,10 +345,9 @@ class GanttChart(QWidget):
     ) -> None:
         p.fillRect(0, 0, width, HEADER_H, base.darker(108))
         p.setPen(text)
-        # the plan's times are UTC (not yet the plant's clock, as the roster and board show)
-        p.drawText(QPointF(6, HEADER_H - 8), TIME_ZONE_LABEL)
+        p.drawText(QPointF(6, HEADER_H - 8), self.zone_label())
         step = self._tick()
-        origin = self.data.origin
+        origin = self.data.local(self.data.origin)  # ticks on the plant's hours
         offset = (origin.hour * 60 + origin.minute) % step if step <= 1440 else 0
         first = math.floor((t_left + offset) / step) * step - offset
         p.setPen(text)
@@ -357,13 +355,14 @@ class GanttChart(QWidget):
         while t <= t_right:
             x = self.x_of(t)
             if x >= LABEL_W:
-                at = self.data.at(t)
+                at = self.data.local(self.data.at(t))
                 label = at.strftime("%a %d %b") if step >= 1440 else at.strftime("%H:%M")
                 p.drawLine(QPointF(x, HEADER_H - 6), QPointF(x, HEADER_H))
                 p.drawText(QPointF(x + 3, HEADER_H - 8), label)
             t += step
         if step < 1440:  # the day above the hours
-            day = self.data.at(t_left).replace(hour=0, minute=0, second=0, microsecond=0)
+            day = self.data.local(self.data.at(t_left))
+            day = day.replace(hour=0, minute=0, second=0, microsecond=0)  # the plant's midnight
             while self.data.minutes(day) <= t_right:
                 x = max(float(LABEL_W), self.x_of(self.data.minutes(day)))
                 p.drawText(QPointF(x + 3, 13), day.strftime("%A %d %B"))
@@ -740,18 +739,24 @@ class GanttChart(QWidget):
         chain.triggered.connect(lambda: self.select(bar))
         return menu
 
+    def zone_label(self) -> str:
+        """The header's corner: the clock the chart's times are on."""
+        return f"times: {self.data.zone}"
+
     def describe(self, bar: BarItem) -> str:
         e = bar.entry
         view = self.store.view
         wo = view.plant.work_orders.get(e.work_order_id) if view else None
+        local = self.data.local
         lines = [
             f"{bar.label} - {e.operation_id}",
-            f"{e.start:%a %d %b %H:%M} to {e.end:%a %d %b %H:%M} on {e.work_centre_id}",
+            f"{local(e.start):%a %d %b %H:%M} to {local(e.end):%a %d %b %H:%M} on "
+            f"{e.work_centre_id}",
         ]
         if e.setup_minutes:
             lines.append(f"changeover before: {e.setup_minutes} min")
         if wo is not None:
-            lines.append(f"{wo.product_name}, due {wo.due:%a %d %b %H:%M}, {wo.priority}")
+            lines.append(f"{wo.product_name}, due {local(wo.due):%a %d %b %H:%M}, {wo.priority}")
         if bar.late:
             lines.append("LATE: the work order ends after its due date")
         if e.pinned:

@@ -2,7 +2,8 @@
 row sorted by start (found for a visible time range by bisection), calendar blocks per row, and
 the maps a drag check needs (bars by work centre, by work order, linked work orders).
 
-Times are float minutes from the plan's origin (``PlanView.plant.origin``); no Qt here.
+Times are float minutes from the plan's origin (``PlanView.plant.origin``), computed in UTC;
+they are shown on the plant's clock (:meth:`ChartData.local`). No Qt here.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from domain.model.planning import ScheduleEntry
 from services.scheduling.scenarios import PlanView
@@ -76,7 +77,8 @@ class RowBars:
 class ChartData:
     def __init__(self, view: PlanView | None = None) -> None:
         self.view = view
-        self.origin: datetime = view.plant.origin if view is not None else datetime.now()
+        self.origin: datetime = view.plant.origin if view is not None else datetime.now(UTC)
+        self.tz: tzinfo = view.plant.tz if view is not None else UTC
         self.rows: list[Row] = []
         self.row_of_centre: dict[str, int] = {}
         self.row_bars: list[RowBars] = []
@@ -95,6 +97,15 @@ class ChartData:
 
     def at(self, minutes: float) -> datetime:
         return self.origin + timedelta(minutes=minutes)
+
+    def local(self, at: datetime) -> datetime:
+        """``at`` on the plant's clock (for labels; compute with the UTC times)."""
+        return at.astimezone(self.tz)
+
+    @property
+    def zone(self) -> str:
+        """The plant's time zone by name, e.g. ``Europe/Berlin``."""
+        return str(getattr(self.tz, "key", None) or self.tz)
 
     def _build(self, view: PlanView) -> None:
         y = 0

@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import Any
 
@@ -89,14 +89,16 @@ class DragCheck:
     valid: bool
     snapped: bool
     violations: tuple[Violation, ...]  # of the raw place
+    tz: tzinfo = UTC  # the plant's clock, for the message
 
     @property
     def message(self) -> str:
+        start = self.start.astimezone(self.tz)
         if not self.violations:
-            return f"{self.operation_id}: {self.start:%a %d %b %H:%M} on {self.work_centre_id}"
+            return f"{self.operation_id}: {start:%a %d %b %H:%M} on {self.work_centre_id}"
         first = self.violations[0].message
         if self.valid:
-            return f"{first} - snaps to {self.start:%a %d %b %H:%M}"
+            return f"{first} - snaps to {start:%a %d %b %H:%M}"
         return first
 
 
@@ -425,10 +427,12 @@ class PlanStore(QObject):
         )
         rules = self._rules_near(work_centre_id, operation_id, local, qualified)
         found = check_move(local, moved, rules)
-        found += check_frozen(e, moved, self.view.frozen_until if self.view else None)
+        found += check_frozen(e, moved, self.view.frozen_until if self.view else None, self.data.tz)
         problems = tuple(sorted(found, key=lambda v: _RANK.get(v.code, 99)))
         if not problems:
-            return DragCheck(operation_id, work_centre_id, start, moved.end, True, False, ())
+            return DragCheck(
+                operation_id, work_centre_id, start, moved.end, True, False, (), self.data.tz
+            )
         # no snap fixes these: the bar may not run there, or may not move (or move there) at all
         if snap and not any(v.code in ("eligibility", "pinned", "frozen") for v in problems):
             duration = moved.end - moved.start
@@ -442,8 +446,12 @@ class PlanStore(QObject):
             snapped = snap_start(local, moved, rules, search=reach, make=make)
             if snapped is not None:
                 end = snapped + (moved.end - moved.start)
-                return DragCheck(operation_id, work_centre_id, snapped, end, True, True, problems)
-        return DragCheck(operation_id, work_centre_id, start, moved.end, False, False, problems)
+                return DragCheck(
+                    operation_id, work_centre_id, snapped, end, True, True, problems, self.data.tz
+                )
+        return DragCheck(
+            operation_id, work_centre_id, start, moved.end, False, False, problems, self.data.tz
+        )
 
     def _operator_bars(self) -> dict[str, list[ScheduleEntry]]:
         """Each operator's bars in the plan shown (built once per plan or change)."""
@@ -522,7 +530,7 @@ class PlanStore(QObject):
         def ok(result: MoveResult) -> None:
             self._replace(result.after)
             self.message.emit(
-                f"Moved {operation_id} to {result.after.start:%a %d %b %H:%M} on "
+                f"Moved {operation_id} to {self.data.local(result.after.start):%a %d %b %H:%M} on "
                 f"{result.after.work_centre_id}",
                 False,
             )
@@ -648,7 +656,8 @@ class PlanStore(QObject):
     def _optimised(self, result: OptimiseResult) -> None:
         self.last_result = result
         stopped = result.solution.cancelled
-        name = f"Optimised {result.started_at:%d %b %H:%M}" + (" (stopped)" if stopped else "")
+        started = result.started_at.astimezone(result.plant.tz)
+        name = f"Optimised {started:%d %b %H:%M}" + (" (stopped)" if stopped else "")
         # a plan from the optimiser is saved even when stopped early: it is checked and valid
         job = self.ctx.runner.command(
             _save, self.service, self.ctx.actor, result, name, name="save plan", owner=self

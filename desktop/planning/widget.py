@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, timedelta, tzinfo
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -226,7 +226,8 @@ class PlanningWidget(QWidget):
     def _show_breakdown(self) -> None:
         b = self.breakdown_to_repair()
         if b is not None:
-            self.banner_label.setText(f"{b.text} (down until {b.until:%a %H:%M}) -")
+            until = self.store.data.local(b.until)
+            self.banner_label.setText(f"{b.text} (down until {until:%a %H:%M}) -")
 
     def _repair_clicked(self) -> None:
         breakdown = self.breakdown_to_repair()
@@ -240,7 +241,7 @@ class PlanningWidget(QWidget):
     def _on_repaired(self, result: RepairResult) -> None:
         self._breakdown = None
         self.banner.hide()
-        self.status.setToolTip(repair_summary(result))
+        self.status.setToolTip(repair_summary(result, tz=self.store.data.tz))
 
     # -- frozen horizon ------------------------------------------------------------------------
     def _frozen_edited(self) -> None:
@@ -336,7 +337,9 @@ class PlanningWidget(QWidget):
         if wo is not None:
             late = " - LATE" if order in view.late else ""
             self._show_message(
-                f"{wo.number}: {wo.product_name}, due {wo.due:%a %d %b %H:%M}{late}", False
+                f"{wo.number}: {wo.product_name}, due "
+                f"{self.store.data.local(wo.due):%a %d %b %H:%M}{late}",
+                False,
             )
 
     def _colour_changed(self, _index: int) -> None:
@@ -406,13 +409,15 @@ class PlanningWidget(QWidget):
         job.on_failure(lambda exc: self._show_message(f"Not written: {describe(exc)}", True))
 
 
-def repair_summary(result: RepairResult, limit: int = 25) -> str:
-    """The repair's diff as lines: operation, old start and work centre, new ones."""
+def repair_summary(result: RepairResult, limit: int = 25, *, tz: tzinfo = UTC) -> str:
+    """The repair's diff as lines: operation, old start and work centre, new ones (on the
+    clock of ``tz``)."""
     lines = [f"{len(result.changes)} operations moved, {result.unchanged} unchanged:"]
     for c in result.changes[:limit]:
+        old, new = c.old_start.astimezone(tz), c.new_start.astimezone(tz)
         lines.append(
-            f"{c.operation_id}: {c.old_start:%a %H:%M} {c.old_work_centre_id} -> "
-            f"{c.new_start:%a %H:%M} {c.new_work_centre_id}"
+            f"{c.operation_id}: {old:%a %H:%M} {c.old_work_centre_id} -> "
+            f"{new:%a %H:%M} {c.new_work_centre_id}"
         )
     if len(result.changes) > limit:
         lines.append(f"… and {len(result.changes) - limit} more")

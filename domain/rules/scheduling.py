@@ -18,7 +18,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Protocol
 
 from domain.errors import Violation
@@ -56,8 +56,13 @@ class PlannedOperation:
     operator_id: str | None = None
 
 
-def _t(value: datetime) -> str:
-    return f"{value:%Y-%m-%d %H:%M}"
+def _t(value: datetime, tz: tzinfo = UTC) -> str:
+    """A time in a rule's message, on the plant's clock (``tz``)."""
+    return f"{_local(value, tz):%Y-%m-%d %H:%M}"
+
+
+def _local(value: datetime, tz: tzinfo) -> datetime:
+    return value.astimezone(tz) if value.tzinfo is not None else value
 
 
 def _v(code: str, message: str, bar: Bar, **details: object) -> Violation:
@@ -77,7 +82,9 @@ def merge_windows(windows: Iterable[TimeWindow]) -> list[TimeWindow]:
 # --- precedence ------------------------------------------------------------------------------
 
 
-def check_routing(bars: Iterable[Bar], operations: Mapping[str, Operation]) -> list[Violation]:
+def check_routing(
+    bars: Iterable[Bar], operations: Mapping[str, Operation], *, tz: tzinfo = UTC
+) -> list[Violation]:
     """Within a work order, step n+1 starts after step n ends (by ``Operation.sequence``)."""
     per_order: dict[str, list[tuple[int, Bar]]] = defaultdict(list)
     for b in bars:
@@ -92,8 +99,8 @@ def check_routing(bars: Iterable[Bar], operations: Mapping[str, Operation]) -> l
                 out.append(
                     _v(
                         "precedence",
-                        f"operation {b.operation_id} (step {sb}) starts {_t(b.start)}, before "
-                        f"step {sa} ({a.operation_id}) ends {_t(a.end)}",
+                        f"operation {b.operation_id} (step {sb}) starts {_t(b.start, tz)}, "
+                        f"before step {sa} ({a.operation_id}) ends {_t(a.end, tz)}",
                         b,
                         other=a.operation_id,
                     )
@@ -147,6 +154,7 @@ def check_no_overlap(
     setups: Iterable[SetupTime] = (),
     families: Mapping[str, str] | None = None,
     capacity: Mapping[str, int] | None = None,
+    tz: tzinfo = UTC,
 ) -> list[Violation]:
     """No two operations at once on a work centre (beyond its parallel capacity), and room for
     the changeover between consecutive operations of different setup families."""
@@ -168,7 +176,7 @@ def check_no_overlap(
                     _v(
                         "overlap",
                         f"operation {b.operation_id} overlaps {other.operation_id} on {wc} "
-                        f"({_t(b.start)} < {_t(other.end)})",
+                        f"({_t(b.start, tz)} < {_t(other.end, tz)})",
                         b,
                         other=other.operation_id,
                         work_centre_id=wc,
@@ -184,7 +192,7 @@ def check_no_overlap(
                 out.append(
                     _v(
                         "setup",
-                        f"operation {b.operation_id} starts {_t(b.start)} on {wc}, but the "
+                        f"operation {b.operation_id} starts {_t(b.start, tz)} on {wc}, but the "
                         f"changeover {fa} -> {fb} after {a.operation_id} needs {need} min",
                         b,
                         other=a.operation_id,
@@ -195,7 +203,9 @@ def check_no_overlap(
     return out
 
 
-def check_calendar(bars: Iterable[Bar], windows: Iterable[CalendarWindow]) -> list[Violation]:
+def check_calendar(
+    bars: Iterable[Bar], windows: Iterable[CalendarWindow], *, tz: tzinfo = UTC
+) -> list[Violation]:
     """No operation runs while its work centre is unavailable (maintenance, off shift, ...)."""
     per_wc: dict[str, list[CalendarWindow]] = defaultdict(list)
     for w in windows:
@@ -208,7 +218,7 @@ def check_calendar(bars: Iterable[Bar], windows: Iterable[CalendarWindow]) -> li
                     _v(
                         "calendar",
                         f"operation {b.operation_id} runs into {w.kind.value.replace('_', ' ')} "
-                        f"on {b.work_centre_id} ({_t(w.start)} to {_t(w.end)})",
+                        f"on {b.work_centre_id} ({_t(w.start, tz)} to {_t(w.end, tz)})",
                         b,
                         work_centre_id=b.work_centre_id,
                         window=w.kind.value,
@@ -239,7 +249,9 @@ def check_eligibility(bars: Iterable[Bar], operations: Mapping[str, Operation]) 
 # --- time: release, now, frozen horizon, pins -------------------------------------------------
 
 
-def check_release(bars: Iterable[Bar], work_orders: Mapping[str, WorkOrder]) -> list[Violation]:
+def check_release(
+    bars: Iterable[Bar], work_orders: Mapping[str, WorkOrder], *, tz: tzinfo = UTC
+) -> list[Violation]:
     out: list[Violation] = []
     for b in bars:
         wo = work_orders.get(b.work_order_id)
@@ -247,8 +259,8 @@ def check_release(bars: Iterable[Bar], work_orders: Mapping[str, WorkOrder]) -> 
             out.append(
                 _v(
                     "release",
-                    f"operation {b.operation_id} starts {_t(b.start)}, before work order "
-                    f"{wo.number} is released ({_t(wo.release_date)})",
+                    f"operation {b.operation_id} starts {_t(b.start, tz)}, before work order "
+                    f"{wo.number} is released ({_t(wo.release_date, tz)})",
                     b,
                 )
             )
@@ -262,6 +274,7 @@ def check_horizon(
     frozen_until: datetime | None = None,
     committed: Mapping[str, Bar] | None = None,
     pinned: Mapping[str, Bar] | None = None,
+    tz: tzinfo = UTC,
 ) -> list[Violation]:
     """Nothing new starts in the past; the frozen horizon and pinned bars stay where they are.
 
@@ -279,7 +292,7 @@ def check_horizon(
                     _v(
                         "pinned",
                         f"operation {b.operation_id} is pinned to {fixed.work_centre_id} at "
-                        f"{_t(fixed.start)}",
+                        f"{_t(fixed.start, tz)}",
                         b,
                     )
                 )
@@ -290,7 +303,7 @@ def check_horizon(
                 _v(
                     "frozen",
                     f"operation {b.operation_id} is inside the frozen horizon (until "
-                    f"{_t(frozen_until)}) and must stay at {_t(before.start)}",  # type: ignore[arg-type]
+                    f"{_t(frozen_until, tz)}) and must stay at {_t(before.start, tz)}",  # type: ignore[arg-type]
                     b,
                 )
             )
@@ -298,7 +311,7 @@ def check_horizon(
             out.append(
                 _v(
                     "before_now",
-                    f"operation {b.operation_id} would start {_t(b.start)}, in the past",
+                    f"operation {b.operation_id} would start {_t(b.start, tz)}, in the past",
                     b,
                 )
             )
@@ -330,6 +343,8 @@ def check_operators(
     operations: Mapping[str, Operation],
     operators: Mapping[str, Operator],
     availability: Mapping[str, Sequence[TimeWindow]] | None = None,
+    *,
+    tz: tzinfo = UTC,
 ) -> list[Violation]:
     """An operation that needs a skill has an operator with it (proficient, certified), on
     shift for the whole run, and nobody runs two operations at once. ``availability`` maps
@@ -374,7 +389,7 @@ def check_operators(
                     _v(
                         "operator_certification",
                         f"{person.name}'s certification for {skill} has expired by "
-                        f"{b.start:%Y-%m-%d}",
+                        f"{_local(b.start, tz):%Y-%m-%d}",
                         b,
                         operator_id=person.id,
                         skill=skill,
@@ -390,7 +405,7 @@ def check_operators(
                 _v(
                     "operator_shift",
                     f"{person.name} is not on shift for all of operation {b.operation_id} "
-                    f"({_t(b.start)} to {_t(b.end)})",
+                    f"({_t(b.start, tz)} to {_t(b.end, tz)})",
                     b,
                     operator_id=person.id,
                 )
@@ -438,6 +453,7 @@ class PlanRules:
     frozen_until: datetime | None = None
     committed: Mapping[str, Bar] = field(default_factory=dict)
     pinned: Mapping[str, Bar] = field(default_factory=dict)
+    tz: tzinfo = UTC  # the plant's clock, on which messages give times
 
     @property
     def families(self) -> dict[str, str]:
@@ -446,14 +462,15 @@ class PlanRules:
 
 def check_plan(bars: Sequence[Bar], rules: PlanRules) -> list[Violation]:
     """Every rule the plan breaks (empty: the plan is valid)."""
+    tz = rules.tz
     out = check_eligibility(bars, rules.operations)
-    out += check_routing(bars, rules.operations)
+    out += check_routing(bars, rules.operations, tz=tz)
     out += check_dependencies(bars, rules.dependencies)
     out += check_no_overlap(
-        bars, setups=rules.setups, families=rules.families, capacity=rules.capacity
+        bars, setups=rules.setups, families=rules.families, capacity=rules.capacity, tz=tz
     )
-    out += check_calendar(bars, rules.calendar)
-    out += check_release(bars, rules.work_orders)
+    out += check_calendar(bars, rules.calendar, tz=tz)
+    out += check_release(bars, rules.work_orders, tz=tz)
     if rules.now is not None:
         out += check_horizon(
             bars,
@@ -461,8 +478,9 @@ def check_plan(bars: Sequence[Bar], rules: PlanRules) -> list[Violation]:
             frozen_until=rules.frozen_until,
             committed=rules.committed,
             pinned=rules.pinned,
+            tz=tz,
         )
-    out += check_operators(bars, rules.operations, rules.operators, rules.availability)
+    out += check_operators(bars, rules.operations, rules.operators, rules.availability, tz=tz)
     return out
 
 
@@ -585,9 +603,11 @@ def frozen_until(now: datetime, hours: float) -> datetime | None:
     return now.replace(second=0, microsecond=0) + timedelta(hours=hours)
 
 
-def check_frozen(before: Bar, moved: Bar, until: datetime | None) -> list[Violation]:
+def check_frozen(
+    before: Bar, moved: Bar, until: datetime | None, tz: tzinfo = UTC
+) -> list[Violation]:
     """What moving ``before`` to ``moved`` breaks of the frozen horizon: a bar that starts
-    inside the window stays put, and no bar moves into it."""
+    inside the window stays put, and no bar moves into it (times in messages on ``tz``)."""
     if until is None:
         return []
     same = (
@@ -598,12 +618,13 @@ def check_frozen(before: Bar, moved: Bar, until: datetime | None) -> list[Violat
     if same:
         return []
     details = {"operation_id": moved.operation_id, "frozen_until": until.isoformat()}
-    head = f"inside the frozen horizon (until {until:%H:%M})"
+    head = f"inside the frozen horizon (until {_local(until, tz):%H:%M})"
     if before.start < until:
         return [
             Violation(
                 "frozen",
-                f"{head}: operation {moved.operation_id} starts {before.start:%a %H:%M} on "
+                f"{head}: operation {moved.operation_id} starts "
+                f"{_local(before.start, tz):%a %H:%M} on "
                 f"{before.work_centre_id} and must stay there",
                 details,
             )
@@ -613,7 +634,8 @@ def check_frozen(before: Bar, moved: Bar, until: datetime | None) -> list[Violat
             Violation(
                 "frozen",
                 f"{head}: operation {moved.operation_id} cannot be moved to "
-                f"{moved.start:%a %H:%M}; the earliest start is {until:%a %H:%M}",
+                f"{_local(moved.start, tz):%a %H:%M}; the earliest start is "
+                f"{_local(until, tz):%a %H:%M}",
                 details,
             )
         ]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -32,6 +32,7 @@ from domain.model.people import OperatorSkill, ShiftAssignmentStatus
 from domain.model.planning import ScheduleEntry
 from domain.model.work import DependencyType, OperationStatus, WorkOrder, WorkOrderStatus
 from domain.rules.scheduling import PlannedOperation, PlanRules, shift_windows
+from services.allocation.facts import plant_timezone
 from services.persistence.tables import people, plant, work
 from services.persistence.uow import UnitOfWork
 from services.scheduling.bars import to_plan_rules
@@ -86,6 +87,7 @@ class PlantProblem:
     work_orders: dict[str, WorkOrderInfo]
     op_index: dict[str, OpRef] = field(default_factory=dict)
     machine_index: dict[str, int] = field(default_factory=dict)
+    tz: tzinfo = UTC  # the plant's clock: the plan is shown and described on it
 
     @property
     def origin(self) -> datetime:
@@ -158,7 +160,7 @@ class PlantProblem:
             for e in entries
             if e.pinned
         }
-        return replace(base, pinned=pinned)
+        return replace(base, pinned=pinned, tz=self.tz)
 
 
 def _pairs(
@@ -334,7 +336,8 @@ def read_plant_problem(
         now=0,
         origin=origin,
     )
-    return PlantProblem(problem, tuple(centres), infos, op_index, machine_index)
+    tz = plant_timezone(conn)
+    return PlantProblem(problem, tuple(centres), infos, op_index, machine_index, tz)
 
 
 def _minutes(origin: datetime, at: datetime) -> int:

@@ -510,7 +510,8 @@ class ScenarioService:
         sid = self.save(
             actor,
             plan.result,
-            name=f"Repair: {b.machine_name} down until {b.until:%a %H:%M}",
+            name=f"Repair: {b.machine_name} down until "
+            f"{b.until.astimezone(plan.result.plant.tz):%a %H:%M}",
             status=ScenarioStatus.DRAFT,
             notes=(
                 f"{b.text}; {len(changes)} entries moved, {unchanged} unchanged "
@@ -603,7 +604,7 @@ class ScenarioService:
             objective = str(result.parameters.get("objective", "makespan"))
             scenario = SchedulingScenario(
                 id=sid,
-                name=name or f"Plan {now:%Y-%m-%d %H:%M}",
+                name=name or f"Plan {now.astimezone(plant.tz):%Y-%m-%d %H:%M}",
                 created_by=actor.user,
                 created_at=now,
                 status=status,
@@ -693,7 +694,7 @@ class ScenarioService:
                 bars = [replace(b, operator_id=None) for b in bars]
                 moved = replace(moved, operator_id=None)
             problems = check_move(bars, moved, rules)
-            problems += check_frozen(_bar(before), moved, until)
+            problems += check_frozen(_bar(before), moved, until, plant.tz)
             if problems:
                 raise RuleViolation(problems)
             entry.work_centre_id = target
@@ -864,6 +865,7 @@ class ScenarioService:
             ]
         )
         centres = {c.id: c for c in view.plant.work_centres}
+        tz = view.plant.tz  # the plant's clock, with the offset: as the chart shows them
         for e in sorted(view.entries, key=lambda e: (e.start, e.work_centre_id)):
             wo = view.plant.work_orders.get(e.work_order_id)
             c = centres.get(e.work_centre_id)
@@ -873,12 +875,12 @@ class ScenarioService:
                     e.operation_id,
                     c.line_name if c else "",
                     e.work_centre_id,
-                    e.start.isoformat(),
-                    e.end.isoformat(),
+                    e.start.astimezone(tz).isoformat(),
+                    e.end.astimezone(tz).isoformat(),
                     _minutes(e.end - e.start),
                     e.setup_minutes,
                     "yes" if e.pinned else "no",
-                    wo.due.isoformat() if wo else "",
+                    wo.due.astimezone(tz).isoformat() if wo else "",
                     "yes" if e.work_order_id in view.late else "no",
                 ]
             )

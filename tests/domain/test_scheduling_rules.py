@@ -311,3 +311,26 @@ def test_snap_finds_the_nearest_valid_start() -> None:
     assert snap_start(bars, bar("A2", "A", "WC2", 100, 160), rules) == at(60)
     # dropped at 170: 180 (after the window) is nearest
     assert snap_start(bars, bar("A2", "A", "WC2", 170, 230), rules) == at(180)
+
+
+def test_messages_give_times_on_the_plants_clock() -> None:
+    from zoneinfo import ZoneInfo
+
+    from domain.rules.scheduling import check_frozen
+
+    berlin = ZoneInfo("Europe/Berlin")  # March 2: UTC+1, so 06:00 UTC is 07:00 there
+    ops = {"A": operation("A", "W1", 10), "B": operation("B", "W1", 20)}
+    bars = [bar("A", "W1", "WC1", 0, 60), bar("B", "W1", "WC1", 30, 90)]
+    utc = {v.code: v.message for v in check_plan(bars, PlanRules(operations=ops))}
+    local = {v.code: v.message for v in check_plan(bars, PlanRules(operations=ops, tz=berlin))}
+    assert "starts 2026-03-02 06:30, before step 10 (A) ends 2026-03-02 07:00" in utc["precedence"]
+    assert (
+        "starts 2026-03-02 07:30, before step 10 (A) ends 2026-03-02 08:00" in local["precedence"]
+    )
+    assert "(2026-03-02 07:30 < 2026-03-02 08:00)" in local["overlap"]
+    (frozen,) = check_frozen(
+        bar("A", "W1", "WC1", 0, 60), bar("A", "W1", "WC1", 300, 360), at(120), berlin
+    )
+    assert frozen.message.startswith(
+        "inside the frozen horizon (until 09:00): operation A starts Mon 07:00"
+    )

@@ -644,3 +644,54 @@ def test_the_breakdown_banner_asks_how_long_the_machine_is_down(
     monkeypatch.setattr(store, "repair", lambda b, **_kw: asked.append(b))
     widget.repair_button.click()
     assert [(b.machine_id, b.until) for b in asked] == [(machine_id, until)]
+
+
+def test_a_plant_in_another_zone_sees_the_plan_on_its_own_clock(
+    planner_app: Any, make_ctx: Callable[..., Any], qtbot: Any
+) -> None:
+    """The chart, its tooltips, drag messages, rule messages and the CSV give the plant's
+    local times (Europe/Berlin: UTC+1 in November), computed from the same UTC instants."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import update
+
+    from services.persistence.tables import plant
+
+    berlin = ZoneInfo("Europe/Berlin")
+    with planner_app.engine.begin() as conn:
+        conn.execute(update(plant.plants).values(timezone="Europe/Berlin"))
+    widget = _open(make_ctx(planner_app), qtbot)
+    store, chart = widget.store, widget.chart
+    view = store.view
+    assert view is not None
+    assert view.plant.tz == berlin
+    assert chart.zone_label() == "times: Europe/Berlin"
+    e = min(view.entries, key=lambda x: x.start)
+    local = e.start.astimezone(berlin)
+    assert local.utcoffset() == timedelta(hours=1)
+    assert f"{local:%a %d %b %H:%M} to " in chart.describe(chart.data.bars[e.operation_id])
+    # the first bar starts inside the frozen horizon: a drag of it is refused, in local times
+    assert view.frozen_until is not None
+    assert e.start < view.frozen_until
+    until = view.frozen_until.astimezone(berlin)
+    check = store.check_drag(e.operation_id, e.start + timedelta(days=2), e.work_centre_id)
+    assert check is not None
+    assert check.message == (
+        f"inside the frozen horizon (until {until:%H:%M}): operation {e.operation_id} starts "
+        f"{local:%a %H:%M} on {e.work_centre_id} and must stay there"
+    )
+    # the plan's rules say the same: a start in the past, on the plant's clock
+    when = view.now - timedelta(hours=3)
+    past = store.check_drag(e.operation_id, when, e.work_centre_id, snap=False)
+    assert past is not None
+    (before_now,) = [v for v in past.violations if v.code == "before_now"]
+    assert f"would start {when.astimezone(berlin):%Y-%m-%d %H:%M}, in the past" in (
+        before_now.message
+    )
+    csv_rows = ScenarioService.csv_text(view).splitlines()
+    assert (
+        csv_rows[1].split(",")[4]
+        == min(view.entries, key=lambda x: (x.start, x.work_centre_id))
+        .start.astimezone(berlin)
+        .isoformat()
+    )
