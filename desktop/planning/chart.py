@@ -363,10 +363,17 @@ class GanttChart(QWidget):
         if step < 1440:  # the day above the hours
             day = self.data.local(self.data.at(t_left))
             day = day.replace(hour=0, minute=0, second=0, microsecond=0)  # the plant's midnight
+            metrics = p.fontMetrics()
             while self.data.minutes(day) <= t_right:
+                following = day + timedelta(days=1)
                 x = max(float(LABEL_W), self.x_of(self.data.minutes(day)))
-                p.drawText(QPointF(x + 3, 13), day.strftime("%A %d %B"))
-                day += timedelta(days=1)
+                room = self.x_of(self.data.minutes(following)) - x - 6
+                # the day pinned at the left edge gives way to the next one: shorter, or none
+                for label in (day.strftime("%A %d %B"), day.strftime("%a %d")):
+                    if metrics.horizontalAdvance(label) <= room:
+                        p.drawText(QPointF(x + 3, 13), label)
+                        break
+                day = following
 
     def _paint_labels(
         self,
