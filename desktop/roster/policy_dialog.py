@@ -2,10 +2,11 @@
 missing and an extra operator, the contract everyone works under (operators' own contracts keep
 it for the limits they leave blank) and the optional fairness goal.
 
-Read and saved on the runner. The save sends when the policy it showed was stored (or that it
-was derived), so a policy another seat saved meanwhile is refused with who saved it; the refusal
-is shown in the dialog, which stays open. Cover per shift and skill (stored by other means) is
-shown and kept as it is. After a save the roster reads its range again.
+Cover per shift and skill ("one forklift driver on every early shift") is a table of rows:
+shift type, skill, operators; *Add* and *Remove* edit it. Read and saved on the runner. The save
+sends the version of the policy it showed, so a policy another seat saved meanwhile is refused
+with who saved it; the refusal is shown in the dialog, which stays open. After a save the roster
+reads its range again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -31,7 +35,7 @@ from desktop.context import DesktopContext
 from desktop.messages import describe
 from domain.auth import Permission
 from domain.errors import ValidationError
-from services.rostering.policy import RosterPolicy
+from services.rostering.policy import RosterPolicy, SkillCover
 from services.rostering.policy_service import PolicyForm, PolicyService
 from services.rostering.problem import FairnessDto, FairnessMeasure
 
@@ -68,8 +72,22 @@ class PolicyDialog(QDialog):
         self.heading = QLabel("Loading…")
         self.heading.setWordWrap(True)
         self.cover: dict[str, QLineEdit] = {}
-        self.skill_cover = QLabel()
-        self.skill_cover.setWordWrap(True)
+        self.skill_cover = QTableWidget(0, 3)
+        self.skill_cover.setHorizontalHeaderLabels(["Shift", "Skill", "Operators"])
+        self.skill_cover.verticalHeader().setVisible(False)
+        self.skill_cover.setMinimumHeight(110)
+        self.add_skill_button = QPushButton("Add")
+        self.add_skill_button.setToolTip("A skill that a shift needs, and how many holding it")
+        self.add_skill_button.clicked.connect(lambda: self.add_skill_row())
+        self.remove_skill_button = QPushButton("Remove")
+        self.remove_skill_button.clicked.connect(self.remove_skill_row)
+        skill_box = QVBoxLayout()
+        skill_box.addWidget(self.skill_cover)
+        skill_buttons = QHBoxLayout()
+        skill_buttons.addWidget(self.add_skill_button)
+        skill_buttons.addWidget(self.remove_skill_button)
+        skill_buttons.addStretch(1)
+        skill_box.addLayout(skill_buttons)
         self.under_weight = self._int_edit(0, 100_000)
         self.over_weight = self._int_edit(0, 100_000)
         self.limits: dict[str, QLineEdit] = {
@@ -89,7 +107,7 @@ class PolicyDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #e15759")
         self.fields = QFormLayout()
-        self.fields.addRow("Cover per shift and skill", self.skill_cover)
+        self.fields.addRow("Cover per shift and skill", skill_box)
         self.fields.addRow("Weight of a missing operator", self.under_weight)
         self.fields.addRow("Weight of an extra operator", self.over_weight)
         for name, (label, _blank) in CONTRACT_FIELDS.items():
@@ -144,10 +162,9 @@ class PolicyDialog(QDialog):
                 self.fairness_shift_row.addWidget(box)
         for shift, edit in self.cover.items():
             edit.setText(str(p.per_shift.get(shift, 0)))
-        self.skill_cover.setText(
-            ", ".join(f"{c.shift} {c.skill} {c.requirement}" for c in p.per_skill)
-            or "none (kept as it is)"
-        )
+        self.skill_cover.setRowCount(0)
+        for c in p.per_skill:
+            self.add_skill_row(c)
         self.under_weight.setText(str(p.under_weight))
         self.over_weight.setText(str(p.over_weight))
         for name, edit in self.limits.items():
@@ -171,6 +188,59 @@ class PolicyDialog(QDialog):
         value = self.fairness.currentData()
         return FairnessMeasure(value) if value else None
 
+    # -- cover per shift and skill -----------------------------------------------------------
+    def add_skill_row(self, cover: SkillCover | None = None) -> None:
+        """A row of the skill cover table (empty: the first shift, the first skill, 1)."""
+        if self.form is None:
+            return
+        row = self.skill_cover.rowCount()
+        self.skill_cover.insertRow(row)
+        shift = QComboBox()
+        for sid, name in zip(self.form.shift_ids, self.form.shift_names, strict=True):
+            shift.addItem(f"{sid} ({name})", sid)
+        skill = QComboBox()
+        skill.setEditable(True)  # a skill nobody holds yet can be asked for too
+        skill.addItems(self.form.skills)
+        count = QSpinBox()
+        count.setRange(0, 1000)
+        count.setValue(1)
+        if cover is not None:
+            shift.setCurrentIndex(max(0, shift.findData(cover.shift)))
+            skill.setCurrentText(cover.skill)
+            count.setValue(cover.requirement)
+        self.skill_cover.setCellWidget(row, 0, shift)
+        self.skill_cover.setCellWidget(row, 1, skill)
+        self.skill_cover.setCellWidget(row, 2, count)
+        self.skill_cover.setCurrentCell(row, 1)
+
+    def remove_skill_row(self) -> None:
+        row = self.skill_cover.currentRow()
+        if row < 0:
+            row = self.skill_cover.rowCount() - 1
+        if row >= 0:
+            self.skill_cover.removeRow(row)
+
+    def skill_rows(self) -> tuple[SkillCover, ...]:
+        """The table as cover rows (refused in words: a row without a skill, a row twice)."""
+        out: list[SkillCover] = []
+        seen: set[tuple[str, str]] = set()
+        for row in range(self.skill_cover.rowCount()):
+            shift = self.skill_cover.cellWidget(row, 0)
+            skill = self.skill_cover.cellWidget(row, 1)
+            count = self.skill_cover.cellWidget(row, 2)
+            assert isinstance(shift, QComboBox)
+            assert isinstance(skill, QComboBox)
+            assert isinstance(count, QSpinBox)
+            code = skill.currentText().strip()
+            if not code:
+                raise ValidationError(f"row {row + 1} of the skill cover needs a skill")
+            key = (str(shift.currentData()), code)
+            if key in seen:
+                raise ValidationError(f"the skill cover names {key[0]} and {code} twice")
+            seen.add(key)
+            out.append(SkillCover(key[0], code, count.value()))
+        return tuple(out)
+
     def _fairness_shown(self) -> None:
         measure = self.measure()
         self.fairness_weight.setEnabled(measure is not None)
@@ -186,7 +256,6 @@ class PolicyDialog(QDialog):
     def policy(self) -> RosterPolicy:
         """The policy as the boxes say (refused in words when a box is empty that may not be)."""
         assert self.form is not None
-        kept = self.form.policy
 
         def required(edit: QLineEdit, what: str) -> int:
             value = _number(edit)
@@ -195,6 +264,7 @@ class PolicyDialog(QDialog):
             return value
 
         per_shift = {s: required(e, f"the cover of {s}") for s, e in self.cover.items()}
+        per_skill = self.skill_rows()
         limits = {name: _number(edit) for name, edit in self.limits.items()}
         for name, (label, blank) in CONTRACT_FIELDS.items():
             if not blank and limits[name] is None:
@@ -211,7 +281,7 @@ class PolicyDialog(QDialog):
             )
         return RosterPolicy(
             per_shift=per_shift,
-            per_skill=kept.per_skill,
+            per_skill=per_skill,
             under_weight=required(self.under_weight, "the weight of a missing operator"),
             over_weight=required(self.over_weight, "the weight of an extra operator"),
             max_consecutive_shifts=limits["max_consecutive_shifts"],

@@ -36,12 +36,13 @@ from services.rostering.policy import (
 @dataclass(frozen=True, slots=True)
 class PolicyForm:
     """What the policy dialog shows: the policy in force (stored, or derived for today), the
-    shift types, and who stored the policy when (None: derived), at which version (0: none
-    stored)."""
+    shift types, the skills operators hold (for cover per shift and skill), and who stored the
+    policy when (None: derived), at which version (0: none stored)."""
 
     policy: RosterPolicy
     shift_ids: tuple[str, ...]
     shift_names: tuple[str, ...]
+    skills: tuple[str, ...]
     stored_by: str | None
     stored_at: datetime | None
     version: int = 0
@@ -60,11 +61,14 @@ class PolicyService:
             active = len(conn.execute(select(o.c.id).where(o.c.active.is_(True))).all())
             today = self.app.clock.now().astimezone(plant_timezone(conn)).date()
             policy = load_policy(conn, today, ids, active)
+            sk = people.operator_skills
+            held = {str(r[0]) for r in conn.execute(select(sk.c.skill_code).distinct())}
             row = _stored(conn)
         return PolicyForm(
             policy,
             ids,
             tuple(str(r[1]) for r in rows),
+            tuple(sorted(held | {c.skill for c in policy.per_skill})),
             row.updated_by if row is not None else None,
             row.updated_at if row is not None else None,
             _version(row),

@@ -92,3 +92,48 @@ def test_a_viewer_sees_the_policy_read_only(app: Any, make_ctx: Any, qtbot: Any)
     assert "Read-only" in dialog.error.text()
     dialog.reject()
     grid.stop()
+
+
+def test_cover_per_shift_and_skill_is_edited_in_the_table(
+    app: Any, make_ctx: Any, qtbot: Any
+) -> None:
+    from PySide6.QtWidgets import QComboBox, QSpinBox
+
+    from services.rostering.policy import SkillCover
+
+    grid = open_grid(app, make_ctx, qtbot)
+    dialog = _open(grid, qtbot)
+    table = dialog.skill_cover
+    assert table.rowCount() == 0  # the stored policy has none
+    dialog.add_skill_button.click()
+    shift, skill, count = (table.cellWidget(0, c) for c in range(3))
+    assert isinstance(shift, QComboBox)
+    assert isinstance(skill, QComboBox)
+    assert isinstance(count, QSpinBox)
+    assert [shift.itemData(i) for i in range(shift.count())] == ["E", "L"]
+    assert [skill.itemText(i) for i in range(skill.count())] == ["forklift"]
+    dialog.add_skill_button.click()  # the same row twice: said, nothing sent
+    dialog.save()
+    assert "names E and forklift twice" in dialog.error.text()
+    dialog.remove_skill_button.click()
+    assert table.rowCount() == 1
+    count.setValue(2)
+    dialog.save()
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
+    assert PolicyService(app).form().policy.per_skill == (SkillCover("E", "forklift", 2),)
+
+    def skill_rows() -> dict[tuple[str, str | None], int]:
+        snap = grid.store.snapshot
+        assert snap is not None
+        return {(c.shift, c.skill): c.requirement for c in snap.cover if c.day == 0 and c.skill}
+
+    qtbot.waitUntil(lambda: skill_rows() == {("E", "forklift"): 2}, timeout=10_000)
+    # opened again it shows the row, and removing it takes it away
+    again = _open(grid, qtbot)
+    assert again.skill_cover.rowCount() == 1
+    again.skill_cover.setCurrentCell(0, 1)
+    again.remove_skill_button.click()
+    again.save()
+    qtbot.waitUntil(lambda: not again.isVisible(), timeout=10_000)
+    assert PolicyService(app).form().policy.per_skill == ()
+    grid.stop()

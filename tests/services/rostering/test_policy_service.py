@@ -32,6 +32,7 @@ def test_a_derived_policy_is_stored_then_a_stale_save_is_refused(service: Policy
     assert (form.stored_at, form.stored_by, form.version) == (None, None, 0)
     assert form.policy.stored is False
     assert (form.shift_ids, form.shift_names) == (("E", "L"), ("Early", "Late"))
+    assert form.skills == ("forklift",)  # held by operators: offered for cover per skill
     fair = replace(POLICY, fairness=FairnessDto(5, FairnessMeasure.WEEKENDS))
     saved = service.save(LEAD, fair, seen_version=0)
     assert saved.stored_by == "lead"
