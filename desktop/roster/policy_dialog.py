@@ -179,7 +179,8 @@ class PolicyDialog(QDialog):
             box.setChecked(goal is not None and shift in goal.shifts)
         self._fairness_shown()
         can = self.ctx.actor.can(Permission.ROSTER)
-        self.save_button.setEnabled(can)
+        for button in (self.save_button, self.add_skill_button, self.remove_skill_button):
+            button.setEnabled(can)
         if not can:
             self.error.setText("Read-only: your role may not change the roster policy")
 
