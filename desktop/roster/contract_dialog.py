@@ -12,21 +12,10 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QIntValidator
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
-    QHBoxLayout,
-    QLabel,
-    QLineEdit,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLineEdit, QWidget
 
 from desktop.context import DesktopContext
-from desktop.messages import describe
+from desktop.roster.form_dialog import FormDialog, int_edit, number_of
 from domain.auth import Permission
 from services.rostering.contract_rules import WEEKDAYS, OperatorContractDto
 from services.rostering.contracts import ContractForm, ContractService
@@ -54,31 +43,23 @@ def _site_default(form: ContractForm, name: str) -> str:
     return f"site: {value}" if value is not None else "site: no limit"
 
 
-class ContractDialog(QDialog):
+class ContractDialog(FormDialog):
     saved = Signal(object)  # the OperatorContractDto as stored
 
     def __init__(
         self, ctx: DesktopContext, operator_id: str, parent: QWidget | None = None
     ) -> None:
-        super().__init__(parent)
+        super().__init__(f"Contract of {operator_id}", parent)
         self.ctx = ctx
         self.operator_id = operator_id
         self.service = ContractService(ctx.app)
         self.form: ContractForm | None = None
-        self.setWindowTitle(f"Contract of {operator_id}")
-        self.heading = QLabel("Loading…")
-        self.heading.setWordWrap(True)
         self.limits: dict[str, QLineEdit] = {}
         self.max_shifts: dict[str, QLineEdit] = {}
         self.weekdays = [QCheckBox(name[:3]) for name in WEEKDAYS]
         self.notes = QLineEdit()
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #e15759")
-        self.fields = QFormLayout()
         for name, label in LIMIT_LABELS.items():
-            edit = QLineEdit()
-            edit.setValidator(QIntValidator(0, 100_000, edit))
+            edit = int_edit()
             self.limits[name] = edit
             self.fields.addRow(label, edit)
         days = QHBoxLayout()
@@ -86,25 +67,13 @@ class ContractDialog(QDialog):
             days.addWidget(box)
         self.fields.addRow("Cannot work on", days)
         self.fields.addRow("Notes", self.notes)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setEnabled(False)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.heading)
-        lay.addLayout(self.fields)
-        lay.addWidget(self.error)
-        lay.addWidget(self.buttons)
-        self.saving = False
+        self.finish_layout()
 
     def load(self) -> None:
         job = self.ctx.runner.query(
             self.service.form, self.operator_id, name="roster contract", owner=self
         )
-        job.on_success(self._loaded).on_failure(self._failed)
+        job.on_success(self._loaded).on_failure(self.failed)
 
     def _loaded(self, form: ContractForm) -> None:
         self.form = form
@@ -119,8 +88,8 @@ class ContractDialog(QDialog):
             edit.setText("" if value is None else str(value))
             edit.setPlaceholderText(_site_default(form, name))
         for shift in form.shift_ids:
-            edit = QLineEdit("" if shift not in c.max_shifts else str(c.max_shifts[shift]))
-            edit.setValidator(QIntValidator(0, 7, edit))
+            edit = int_edit(0, 7)
+            edit.setText("" if shift not in c.max_shifts else str(c.max_shifts[shift]))
             edit.setPlaceholderText("site: no limit")
             self.max_shifts[shift] = edit
             self.fields.insertRow(len(self.max_shifts) - 1, f"Most {shift} shifts a week", edit)
@@ -132,20 +101,11 @@ class ContractDialog(QDialog):
         if not can:
             self.error.setText("Read-only: your role may not change contracts")
 
-    def _failed(self, exc: BaseException) -> None:
-        self.saving = False
-        self.error.setText(describe(exc))
-        self.save_button.setEnabled(self.form is not None)
-
     def contract(self) -> OperatorContractDto:
         """The contract as the boxes say (blank boxes: None, the site's)."""
 
-        def number(edit: QLineEdit) -> int | None:
-            text = edit.text().strip()
-            return int(text) if text else None
-
-        limits = {name: number(edit) for name, edit in self.limits.items()}
-        shifts = {s: n for s, edit in self.max_shifts.items() if (n := number(edit)) is not None}
+        limits = {name: number_of(edit) for name, edit in self.limits.items()}
+        shifts = {s: n for s, edit in self.max_shifts.items() if (n := number_of(edit)) is not None}
         return OperatorContractDto(
             self.operator_id,
             max_shifts=shifts,
@@ -174,7 +134,7 @@ class ContractDialog(QDialog):
             name="roster contract save",
             owner=self,
         )
-        job.on_success(self._saved).on_failure(self._failed)
+        job.on_success(self._saved).on_failure(self.failed)
 
     def _saved(self, stored: OperatorContractDto) -> None:
         self.saving = False

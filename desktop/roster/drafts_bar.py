@@ -157,11 +157,20 @@ class DraftsBar(QWidget):
         snap = self.store.snapshot
         if snap is None:
             return
+        self._ask_name(
+            "New roster draft",
+            f"Name of the draft of {snap.days} days from {snap.start:%a %d %b}:",
+            f"Roster from {snap.start:%d %b}",
+            self._new_named,
+        )
+
+    def _ask_name(self, title: str, label: str, value: str, then: Callable[[str], None]) -> None:
+        """A name prompt (window-modal, opened without blocking); ``then`` gets the name."""
         dialog = QInputDialog(self)
-        dialog.setWindowTitle("New roster draft")
-        dialog.setLabelText(f"Name of the draft of {snap.days} days from {snap.start:%a %d %b}:")
-        dialog.setTextValue(f"Roster from {snap.start:%d %b}")
-        dialog.textValueSelected.connect(self._new_named)
+        dialog.setWindowTitle(title)
+        dialog.setLabelText(label)
+        dialog.setTextValue(value)
+        dialog.textValueSelected.connect(then)
         self.dialog = dialog
         dialog.open()
 
@@ -173,13 +182,12 @@ class DraftsBar(QWidget):
         draft = self.store.draft
         if draft is None:
             return
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("Rename roster draft")
-        dialog.setLabelText(f"New name of the draft {draft.name!r}:")
-        dialog.setTextValue(draft.name)
-        dialog.textValueSelected.connect(self._renamed)
-        self.dialog = dialog
-        dialog.open()
+        self._ask_name(
+            "Rename roster draft",
+            f"New name of the draft {draft.name!r}:",
+            draft.name,
+            self._renamed,
+        )
 
     def _renamed(self, name: str) -> None:
         draft = self.store.draft

@@ -14,15 +14,10 @@ from __future__ import annotations
 import uuid
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QIntValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
@@ -33,19 +28,24 @@ from PySide6.QtWidgets import (
 
 from desktop.context import DesktopContext
 from desktop.messages import describe
+from desktop.roster.contract_dialog import LIMIT_LABELS
+from desktop.roster.form_dialog import FormDialog, int_edit, number_of
 from domain.auth import Permission
 from domain.errors import ValidationError
 from services.rostering.policy import RosterPolicy, SkillCover
 from services.rostering.policy_service import PolicyForm, PolicyService
 from services.rostering.problem import FairnessDto, FairnessMeasure
 
-# name -> (label, blank allowed: "no limit")
+# the site contract's limits (labelled as in an operator's contract) -> blank allowed ("no limit")
 CONTRACT_FIELDS = {
-    "max_consecutive_shifts": ("Maximum shifts in a row", True),
-    "min_consecutive_shifts": ("Minimum shifts in a row", False),
-    "min_consecutive_days_off": ("Minimum days off in a row", False),
-    "max_weekly_minutes": ("Maximum minutes a week (average)", True),
-    "max_weekends_per_4_weeks": ("Maximum weekends in 4 weeks", True),
+    name: (LIMIT_LABELS[name], blank)
+    for name, blank in (
+        ("max_consecutive_shifts", True),
+        ("min_consecutive_shifts", False),
+        ("min_consecutive_days_off", False),
+        ("max_weekly_minutes", True),
+        ("max_weekends_per_4_weeks", True),
+    )
 }
 FAIRNESS_LABELS = {
     None: "Off",
@@ -55,22 +55,14 @@ FAIRNESS_LABELS = {
 }
 
 
-def _number(edit: QLineEdit) -> int | None:
-    text = edit.text().strip()
-    return int(text) if text else None
-
-
-class PolicyDialog(QDialog):
+class PolicyDialog(FormDialog):
     saved = Signal(object)  # the PolicyForm after the save
 
     def __init__(self, ctx: DesktopContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__("Roster policy", parent)
         self.ctx = ctx
         self.service = PolicyService(ctx.app)
         self.form: PolicyForm | None = None
-        self.setWindowTitle("Roster policy")
-        self.heading = QLabel("Loading…")
-        self.heading.setWordWrap(True)
         self.cover: dict[str, QLineEdit] = {}
         self.skill_cover = QTableWidget(0, 3)
         self.skill_cover.setHorizontalHeaderLabels(["Shift", "Skill", "Operators"])
@@ -88,25 +80,19 @@ class PolicyDialog(QDialog):
         skill_buttons.addWidget(self.remove_skill_button)
         skill_buttons.addStretch(1)
         skill_box.addLayout(skill_buttons)
-        self.under_weight = self._int_edit(0, 100_000)
-        self.over_weight = self._int_edit(0, 100_000)
-        self.limits: dict[str, QLineEdit] = {
-            name: self._int_edit(0, 100_000) for name in CONTRACT_FIELDS
-        }
+        self.under_weight = int_edit()
+        self.over_weight = int_edit()
+        self.limits: dict[str, QLineEdit] = {name: int_edit() for name in CONTRACT_FIELDS}
         for name, (_label, blank) in CONTRACT_FIELDS.items():
             if blank:
                 self.limits[name].setPlaceholderText("no limit")
         self.fairness = QComboBox()
         for measure, label in FAIRNESS_LABELS.items():
             self.fairness.addItem(label, measure.value if measure is not None else "")
-        self.fairness_weight = self._int_edit(0, 100_000)
+        self.fairness_weight = int_edit()
         self.fairness_shifts: dict[str, QCheckBox] = {}
         self.fairness_shift_row = QHBoxLayout()
         self.fairness.currentIndexChanged.connect(self._fairness_shown)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #e15759")
-        self.fields = QFormLayout()
         self.fields.addRow("Cover per shift and skill", skill_box)
         self.fields.addRow("Weight of a missing operator", self.under_weight)
         self.fields.addRow("Weight of an extra operator", self.over_weight)
@@ -115,29 +101,12 @@ class PolicyDialog(QDialog):
         self.fields.addRow("Keep fair across operators", self.fairness)
         self.fields.addRow("Weight of the spread", self.fairness_weight)
         self.fields.addRow("Shift types counted", self.fairness_shift_row)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.save_button.setEnabled(False)
-        lay = QVBoxLayout(self)
-        lay.addWidget(self.heading)
-        lay.addLayout(self.fields)
-        lay.addWidget(self.error)
-        lay.addWidget(self.buttons)
-        self.saving = False
-
-    def _int_edit(self, low: int, high: int) -> QLineEdit:
-        edit = QLineEdit()
-        edit.setValidator(QIntValidator(low, high, edit))
-        return edit
+        self.finish_layout()
 
     # -- reading ---------------------------------------------------------------------------
     def load(self) -> None:
         job = self.ctx.runner.query(self.service.form, name="roster policy", owner=self)
-        job.on_success(self._loaded).on_failure(self._failed)
+        job.on_success(self._loaded).on_failure(self.failed)
 
     def _loaded(self, form: PolicyForm) -> None:
         first = self.form is None
@@ -154,7 +123,7 @@ class PolicyDialog(QDialog):
             )
         if first:
             for i, (shift, name) in enumerate(zip(form.shift_ids, form.shift_names, strict=True)):
-                edit = self._int_edit(0, 10_000)
+                edit = int_edit(0, 10_000)
                 self.cover[shift] = edit
                 self.fields.insertRow(i, f"Operators on {shift} ({name}) each day", edit)
                 box = QCheckBox(shift)
@@ -222,9 +191,9 @@ class PolicyDialog(QDialog):
             self.skill_cover.removeRow(row)
 
     def skill_rows(self) -> tuple[SkillCover, ...]:
-        """The table as cover rows (refused in words: a row without a skill, a row twice)."""
+        """The table as cover rows (a row without a skill is refused in words; a row twice is
+        refused by :class:`RosterPolicy`)."""
         out: list[SkillCover] = []
-        seen: set[tuple[str, str]] = set()
         for row in range(self.skill_cover.rowCount()):
             shift = self.skill_cover.cellWidget(row, 0)
             skill = self.skill_cover.cellWidget(row, 1)
@@ -235,11 +204,7 @@ class PolicyDialog(QDialog):
             code = skill.currentText().strip()
             if not code:
                 raise ValidationError(f"row {row + 1} of the skill cover needs a skill")
-            key = (str(shift.currentData()), code)
-            if key in seen:
-                raise ValidationError(f"the skill cover names {key[0]} and {code} twice")
-            seen.add(key)
-            out.append(SkillCover(key[0], code, count.value()))
+            out.append(SkillCover(str(shift.currentData()), code, count.value()))
         return tuple(out)
 
     def _fairness_shown(self) -> None:
@@ -248,25 +213,20 @@ class PolicyDialog(QDialog):
         for box in self.fairness_shifts.values():
             box.setEnabled(measure is FairnessMeasure.SHIFTS)
 
-    def _failed(self, exc: BaseException) -> None:
-        self.saving = False
-        self.error.setText(describe(exc))
-        self.save_button.setEnabled(self.form is not None)
-
     # -- saving ----------------------------------------------------------------------------
     def policy(self) -> RosterPolicy:
         """The policy as the boxes say (refused in words when a box is empty that may not be)."""
         assert self.form is not None
 
         def required(edit: QLineEdit, what: str) -> int:
-            value = _number(edit)
+            value = number_of(edit)
             if value is None:
                 raise ValidationError(f"{what} needs a number")
             return value
 
         per_shift = {s: required(e, f"the cover of {s}") for s, e in self.cover.items()}
         per_skill = self.skill_rows()
-        limits = {name: _number(edit) for name, edit in self.limits.items()}
+        limits = {name: number_of(edit) for name, edit in self.limits.items()}
         for name, (label, blank) in CONTRACT_FIELDS.items():
             if not blank and limits[name] is None:
                 raise ValidationError(f"{label.lower()} needs a number")
@@ -313,7 +273,7 @@ class PolicyDialog(QDialog):
             name="roster policy save",
             owner=self,
         )
-        job.on_success(self._saved).on_failure(self._failed)
+        job.on_success(self._saved).on_failure(self.failed)
 
     def _saved(self, form: PolicyForm) -> None:
         self.saving = False

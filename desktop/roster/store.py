@@ -228,8 +228,7 @@ class RosterStore(QObject):
         snap = self._require()
         self.snapshot = snap.with_changes(changes)
         self.reset.emit()
-        request_id = uuid.uuid4().hex
-        self._own_requests.add(request_id)
+        request_id = self._own_request()
         self.pending += 1
 
         def ok(_: object) -> None:
@@ -285,8 +284,7 @@ class RosterStore(QObject):
             shown[(op, d)] = replace(snap.cell(op, d), locked=lock)
         self.snapshot = replace(snap, cells=shown)
         self.reset.emit()
-        request_id = uuid.uuid4().hex
-        self._own_requests.add(request_id)
+        request_id = self._own_request()
         self.pending += 1
 
         def finished() -> None:
@@ -487,8 +485,7 @@ class RosterStore(QObject):
         if draft is None:
             return
         version, actor = self._draft_version, self.ctx.actor
-        request_id = uuid.uuid4().hex
-        self._own_requests.add(request_id)
+        request_id = self._own_request()
 
         def run() -> DraftDto:
             saved = self.drafts.rename(actor, draft.id, name, version.value, request_id=request_id)
@@ -521,8 +518,7 @@ class RosterStore(QObject):
         if draft is None:
             return
         version, actor = self._draft_version, self.ctx.actor
-        request_id = uuid.uuid4().hex
-        self._own_requests.add(request_id)
+        request_id = self._own_request()
         self.pending += 1
 
         def run() -> DraftDto:
@@ -553,6 +549,12 @@ class RosterStore(QObject):
         ).on_failure(bad).on_finished(finished)
 
     # -- helpers ---------------------------------------------------------------------------
+    def _own_request(self) -> str:
+        """A new request id, remembered so that this seat's own change event is not re-read."""
+        request_id = uuid.uuid4().hex
+        self._own_requests.add(request_id)
+        return request_id
+
     def _require(self) -> RosterSnapshot:
         if self.snapshot is None:
             raise RuntimeError("the roster is not loaded yet")

@@ -72,6 +72,11 @@ class RosterPolicy:
             raise ValidationError("cover requirements cannot be negative")
         if self.under_weight < 0 or self.over_weight < 0:
             raise ValidationError("cover weights cannot be negative")
+        named: set[tuple[str, str]] = set()
+        for c in self.per_skill:  # two rows would each count: the shift would need it twice
+            if (c.shift, c.skill) in named:
+                raise ValidationError(f"the skill cover names {c.shift} and {c.skill} twice")
+            named.add((c.shift, c.skill))
         most = self.max_consecutive_shifts
         if most is not None and self.min_consecutive_shifts > most:
             raise ValidationError(

@@ -11,7 +11,7 @@ import pytest
 
 from domain.auth import Actor, Role
 from domain.errors import ConcurrentEdit, PermissionDenied, ValidationError
-from services.rostering.policy import RosterPolicy
+from services.rostering.policy import RosterPolicy, SkillCover
 from services.rostering.policy_service import PolicyService
 from services.rostering.problem import FairnessDto, FairnessMeasure
 from services.rostering.store import RosterService
@@ -65,6 +65,8 @@ def test_bad_values_and_read_only_roles_are_refused(service: PolicyService) -> N
         replace(POLICY, min_consecutive_shifts=4, max_consecutive_shifts=3)
     with pytest.raises(ValidationError, match="cannot be negative"):
         RosterPolicy(per_shift={"E": -1})
+    with pytest.raises(ValidationError, match="names E and forklift twice"):
+        RosterPolicy(per_shift={"E": 1}, per_skill=(SkillCover("E", "forklift", 1),) * 2)
     with pytest.raises(PermissionDenied):
         service.save(PLANNER, POLICY, seen_version=0)
     assert service.form().stored_at is None
